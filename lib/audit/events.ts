@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+// Persisted as JSON inside the audit chain (canonical text): changing this shape changes what
+// is hashed. Add fields only with a new `v`, and keep verification of older versions.
+export const AUDIT_EVENT_VERSION = 1;
+
+const ZJson: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number().finite(), z.boolean(), z.null(), z.array(ZJson), z.record(z.string(), ZJson)]),
+);
+
+export const ZAuditActor = z.object({
+  type: z.enum(['user', 'system', 'device']),
+  id: z.string().min(1).max(200),
+  name: z.string().max(200).nullish(),
+  role: z.string().max(200).nullish(),
+  sessionId: z.string().max(200).nullish(),
+});
+export type TAuditActor = z.infer<typeof ZAuditActor>;
+
+export const ZAuditEventInput = z.object({
+  actor: ZAuditActor,
+  action: z.string().regex(/^[a-z_]+\.[a-z_.]+$/, 'action is resource.verb'),
+  entityType: z.string().min(1).max(100),
+  entityId: z.string().max(200).nullish(),
+  oldValue: ZJson.optional(),
+  newValue: ZJson.optional(),
+  reason: z.string().max(2000).nullish(),
+  contextRef: z.string().max(500).nullish(),
+});
+export type TAuditEventInput = z.input<typeof ZAuditEventInput>;
+
+export const SYSTEM_CLI: TAuditActor = { type: 'system', id: 'system:cli', name: 'Custos CLI' };
+export const SYSTEM_BOOTSTRAP: TAuditActor = { type: 'system', id: 'system:bootstrap', name: 'Custos first start' };
+export const SYSTEM_SERVER: TAuditActor = { type: 'system', id: 'system:server', name: 'Custos server' };
+
+/** The exact object whose RFC 8785 text is hashed into the chain. */
+export function toCanonicalObject(
+  e: z.output<typeof ZAuditEventInput>,
+  chainId: string,
+  seq: bigint,
+  occurredAt: string,
+) {
+  return {
+    v: AUDIT_EVENT_VERSION,
+    chain_id: chainId,
+    seq: seq.toString(),
+    occurred_at: occurredAt,
+    actor_type: e.actor.type,
+    actor_id: e.actor.id,
+    actor_name: e.actor.name ?? null,
+    actor_role: e.actor.role ?? null,
+    session_id: e.actor.sessionId ?? null,
+    action: e.action,
+    entity_type: e.entityType,
+    entity_id: e.entityId ?? null,
+    old_value: e.oldValue ?? null,
+    new_value: e.newValue ?? null,
+    reason: e.reason ?? null,
+    context_ref: e.contextRef ?? null,
+  };
+}

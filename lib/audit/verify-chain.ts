@@ -1,0 +1,200 @@
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { ChainVerifier, GENESIS_HASH, type TChainBreak } from '@/lib/audit/chain';
+import { defaultChainId } from '@/lib/audit/chain-id';
+import { verifyPayload, checkpointPayload } from '@/lib/audit/checkpoint';
+import { keyIdOf } from '@/lib/audit/server-key';
+import { CopyBinaryParser } from '@/lib/db/copy-binary';
+
+export type TCheckpointStatus =
+  | 'ok'
+  | 'none'
+  | 'bad_signature'
+  | 'untrusted_key'
+  | 'payload_mismatch'
+  | 'hash_mismatch'
+  | 'truncated';
+
+export interface TCheckpointCheck {
+  id: string;
+  seq: string;
+  signedAt: string;
+  keyId: string;
+  status: TCheckpointStatus;
+  detail: string;
+}
+
+export interface TVerifyResult {
+  ok: boolean;
+  chainId: string;
+  from: string;
+  to: string | null;
+  count: number;
+  headSeq: string;
+  headHash: string;
+  broken: (Omit<TChainBreak, 'seq'> & { seq: string }) | null;
+  checkpoint: TCheckpointCheck | null;
+  checkpointsChecked: number;
+  verifiedAt: string;
+}
+
+interface TCheckpointRow {
+  id: string;
+  seq: string;
+  hash: Buffer;
+  signed_at: string;
+  key_id: string;
+  public_key: string;
+  payload: string;
+  signature: Buffer;
+}
+
+/**
+ * Streams the chain out of the database and checks every link, then every signed checkpoint
+ * in range against what was streamed: a deleted tail (truncation) or a wholly rewritten chain
+ * disagrees with a checkpoint the server signed earlier.
+ * `trustedPublicKeyPem`: the server's key; checkpoints signed by any other key are not trusted.
+ */
+export async function verifyChain(
+  client: pg.ClientBase,
+  opts: {
+    chainId?: string;
+    fromSeq?: bigint;
+    toSeq?: bigint;
+    trustedPublicKeyPem?: string | null;
+    onProgress?: (verified: number, total: number) => void;
+  } = {},
+): Promise<TVerifyResult> {
+  const chainId = opts.chainId ?? defaultChainId();
+  const from = opts.fromSeq && opts.fromSeq > 1n ? opts.fromSeq : 1n;
+  const to = opts.toSeq ?? null;
+
+  let start = { seq: 0n, hash: GENESIS_HASH as Uint8Array };
+  if (from > 1n) {
+    const prev = await client.query<{ hash: Buffer }>(
+      'SELECT hash FROM audit_events WHERE chain_id = $1 AND seq = $2',
+      [chainId, (from - 1n).toString()],
+    );
+    if (prev.rows[0]) start = { seq: from - 1n, hash: prev.rows[0].hash };
+  }
+  const totalRes = await client.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM audit_events WHERE chain_id = $1 AND seq >= $2 AND ($3::bigint IS NULL OR seq <= $3)',
+    [chainId, from.toString(), to?.toString() ?? null],
+  );
+  const total = Number(totalRes.rows[0].n);
+
+  const cps = await client.query<TCheckpointRow>(
+    `SELECT id::text, seq::text, hash, to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS signed_at,
+            key_id, public_key, payload, signature
+     FROM audit_checkpoints WHERE chain_id = $1 AND seq >= $2 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq, id`,
+    [chainId, from.toString(), to?.toString() ?? null],
+  );
+  const bySeq = new Map<bigint, TCheckpointRow[]>();
+  for (const cp of cps.rows) {
+    const k = BigInt(cp.seq);
+    bySeq.set(k, [...(bySeq.get(k) ?? []), cp]);
+  }
+  const seen = new Map<string, Buffer>(); // checkpoint id -> streamed hash at its seq
+
+  const verifier = new ChainVerifier(start);
+  const range = to === null ? '' : ` AND seq <= ${to.toString()}`;
+  // COPY takes no bind parameters: the bounds are bigints and the chain id is quoted.
+  const copySql = `COPY (SELECT seq, canonical, prev_hash, hash FROM audit_events
+    WHERE chain_id = ${quoteLiteral(chainId)} AND seq >= ${from.toString()}${range} ORDER BY seq)
+    TO STDOUT WITH (FORMAT binary)`;
+  const source = client.query(copyTo(copySql));
+  let lastReport = 0;
+  await pipeline(
+    source,
+    new CopyBinaryParser(),
+    new Writable({
+      objectMode: true,
+      highWaterMark: 64,
+      write(rows: Array<Array<Buffer | null>>, _enc, done) {
+        for (const f of rows) {
+          const seq = f[0]!.readBigInt64BE(0);
+          const hash = f[3]!;
+          const ok = verifier.push({ seq, canonical: f[1]!, prevHash: f[2]!, hash });
+          if (!ok) break;
+          const cpRows = bySeq.get(seq);
+          if (cpRows) for (const cp of cpRows) seen.set(cp.id, Buffer.from(hash));
+        }
+        if (opts.onProgress && verifier.count - lastReport >= 50_000) {
+          lastReport = verifier.count;
+          opts.onProgress(verifier.count, total);
+        }
+        done();
+      },
+    }),
+  );
+  opts.onProgress?.(verifier.count, total);
+
+  // Every checkpoint in range is checked; the newest one is reported.
+  const trustedKeyId = opts.trustedPublicKeyPem ? keyIdOf(opts.trustedPublicKeyPem) : null;
+  let checkpoint: TCheckpointCheck | null = null;
+  let firstBad: TCheckpointCheck | null = null;
+  for (const cp of cps.rows) {
+    const check = checkCheckpoint(cp, chainId, seen.get(cp.id), verifier, trustedKeyId);
+    if (check.status !== 'ok' && !firstBad) firstBad = check;
+    checkpoint = check;
+  }
+  if (firstBad) checkpoint = firstBad;
+
+  const broken = verifier.broken ? { ...verifier.broken, seq: verifier.broken.seq.toString() } : null;
+  return {
+    ok: !broken && (!checkpoint || checkpoint.status === 'ok'),
+    chainId,
+    from: from.toString(),
+    to: to?.toString() ?? null,
+    count: verifier.count,
+    headSeq: verifier.lastSeq.toString(),
+    headHash: Buffer.from(verifier.lastHash).toString('hex'),
+    broken,
+    checkpoint,
+    checkpointsChecked: cps.rows.length,
+    verifiedAt: new Date().toISOString(),
+  };
+}
+
+function checkCheckpoint(
+  cp: TCheckpointRow,
+  chainId: string,
+  streamedHash: Buffer | undefined,
+  verifier: ChainVerifier,
+  trustedKeyId: string | null,
+): TCheckpointCheck {
+  const base = { id: cp.id, seq: cp.seq, signedAt: cp.signed_at, keyId: cp.key_id };
+  const res = (status: TCheckpointStatus, detail: string): TCheckpointCheck => ({ ...base, status, detail });
+  if (trustedKeyId && keyIdOf(cp.public_key) !== trustedKeyId) {
+    return res('untrusted_key', `checkpoint ${cp.id} is signed by key ${cp.key_id.slice(0, 16)}…, not the server's key`);
+  }
+  if (!verifyPayload(cp.public_key, cp.payload, cp.signature)) {
+    return res('bad_signature', `checkpoint ${cp.id}: signature does not verify`);
+  }
+  const expected = checkpointPayload({
+    chainId,
+    seq: BigInt(cp.seq),
+    hash: cp.hash,
+    keyId: cp.key_id,
+    signedAt: cp.signed_at,
+  });
+  if (expected !== cp.payload) {
+    return res('payload_mismatch', `checkpoint ${cp.id}: columns disagree with the signed payload`);
+  }
+  if (!streamedHash) {
+    if (verifier.broken && BigInt(cp.seq) >= verifier.broken.seq) {
+      return res('hash_mismatch', `checkpoint ${cp.id} at seq ${cp.seq} lies beyond the break at seq ${verifier.broken.seq}`);
+    }
+    return res('truncated', `checkpoint ${cp.id} covers seq ${cp.seq} but the chain ends at seq ${verifier.lastSeq}`);
+  }
+  if (!streamedHash.equals(cp.hash)) {
+    return res('hash_mismatch', `checkpoint ${cp.id}: the event at seq ${cp.seq} has a different hash than the one signed`);
+  }
+  return res('ok', `checkpoint ${cp.id} at seq ${cp.seq} matches`);
+}
+
+function quoteLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
