@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { appendAudit } from '@/lib/audit/append-audit';
 import type { TAuditActor } from '@/lib/audit/events';
 import { hashPassword } from '@/lib/auth/password-hash';
-import { checkPasswordBasics } from '@/lib/auth/password-policy';
+import { checkPasswordPolicy } from '@/lib/auth/password-policy';
 import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 
@@ -29,7 +29,7 @@ export async function createUser(db: TDb, input: TCreateUser, actor: TAuditActor
     throw new AppError('BAD_REQUEST', Object.values(fields).join('; '), fields);
   }
   const u = parsed.data;
-  const weak = checkPasswordBasics(u.password, u);
+  const weak = checkPasswordPolicy(u.password, u);
   if (weak) throw new AppError('BAD_REQUEST', weak, { password: weak });
   const passwordHash = await hashPassword(u.password);
 

@@ -55,6 +55,7 @@ export async function createTestDatabase(label: string, opts: { migrate?: boolea
   process.env.APP_DATABASE_URL = appUrl;
   const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'custos-key-')), 'audit-signing-key.pem');
   process.env.CUSTOS_SIGNING_KEY_FILE = keyFile;
+  process.env.CUSTOS_SECRETS_KEY_FILE = path.join(path.dirname(keyFile), 'secrets.key');
   const db = createDb(appUrl);
   const clients: pg.Client[] = [];
   const connect = async (url: string) => {

@@ -1,0 +1,64 @@
+import type { NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import { authenticate } from '@/lib/auth/authenticate';
+import { authConfig } from '@/lib/auth/auth-config';
+import { revokeSession } from '@/lib/auth/revoke-session';
+import { sessionSecret } from '@/lib/auth/session-secret';
+import { getDb } from '@/lib/db/client';
+
+const secureCookies = process.env.CUSTOS_BEHIND_TLS === '1';
+const cookiePrefix = secureCookies ? '__Secure-' : '';
+
+/**
+ * next-auth v4, Credentials + JWT. The JWT carries only the session id (`sid`); every request
+ * re-checks the sessions row (lib/auth/require-user.ts), so a valid JWT for a revoked session
+ * gets nothing.
+ */
+export function authOptions(): NextAuthOptions {
+  return {
+    secret: sessionSecret(),
+    session: { strategy: 'jwt', maxAge: authConfig().sessionMaxHours * 3600 },
+    pages: { signIn: '/login', error: '/login' },
+    useSecureCookies: secureCookies,
+    cookies: {
+      sessionToken: {
+        name: `${cookiePrefix}custos.session`,
+        options: { httpOnly: true, sameSite: 'strict', path: '/', secure: secureCookies },
+      },
+    },
+    providers: [
+      CredentialsProvider({
+        name: 'Employee ID',
+        credentials: {
+          employeeId: { label: 'Employee ID', type: 'text' },
+          password: { label: 'Password', type: 'password' },
+          otp: { label: 'Authentication code', type: 'text' },
+        },
+        async authorize(credentials, req) {
+          const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
+          const ip = (headers['x-forwarded-for'] ?? '').split(',')[0].trim() || null;
+          const creds = { ...credentials, otp: credentials?.otp ? credentials.otp : undefined };
+          const r = await authenticate(getDb(), creds, { ip, userAgent: headers['user-agent'] ?? null });
+          // The error text reaches the sign-in form as `CODE|message`.
+          if (!r.ok) throw new Error(`${r.code}|${r.message}`);
+          return { id: r.sessionId };
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        // Nothing about the person goes into the token: only the session id.
+        if (user) return { sid: user.id };
+        return { sid: token.sid };
+      },
+      session({ session, token }) {
+        return { expires: session.expires, sid: typeof token.sid === 'string' ? token.sid : null } as never;
+      },
+    },
+    events: {
+      async signOut({ token }) {
+        if (typeof token?.sid === 'string') await revokeSession(getDb(), token.sid, 'signed out');
+      },
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { AppError } from '@/lib/errors/app-error';
+
+/** Reads at most `limit` bytes of a request body; larger bodies are refused before parsing. */
+export async function readBodyLimited(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new AppError('BAD_REQUEST', `Request body is larger than ${limit} bytes`);
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new AppError('BAD_REQUEST', `Request body is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,53 @@
+import type { TCurrentUser } from '@/lib/auth/get-session-user';
+import type { TDb } from '@/lib/db/client';
+import { requirePermission } from '@/lib/rbac/require-permission';
+
+export interface TSecurityAlertRow {
+  id: string;
+  kind: string;
+  createdAt: Date;
+  acknowledgedAt: Date | null;
+  user: { id: string; employeeId: string; displayName: string; locked: boolean } | null;
+  detail: unknown;
+}
+
+/** Newest first, paged on the server. */
+export async function listSecurityAlerts(
+  db: TDb,
+  actor: TCurrentUser,
+  opts: { openOnly?: boolean; take?: number; before?: bigint } = {},
+): Promise<{ rows: TSecurityAlertRow[]; openCount: number }> {
+  requirePermission(actor, 'security_alerts.read');
+  const take = Math.min(Math.max(opts.take ?? 50, 1), 200);
+  const where = {
+    ...(opts.openOnly ? { acknowledgedAt: null } : {}),
+    ...(opts.before ? { id: { lt: opts.before } } : {}),
+  };
+  const [rows, openCount] = await Promise.all([
+    db.securityAlert.findMany({
+      where,
+      orderBy: { id: 'desc' },
+      take,
+      select: {
+        id: true,
+        kind: true,
+        createdAt: true,
+        acknowledgedAt: true,
+        detail: true,
+        user: { select: { id: true, employeeId: true, displayName: true, lockedAt: true } },
+      },
+    }),
+    db.securityAlert.count({ where: { acknowledgedAt: null } }),
+  ]);
+  return {
+    openCount,
+    rows: rows.map((r) => ({
+      id: r.id.toString(),
+      kind: r.kind,
+      createdAt: r.createdAt,
+      acknowledgedAt: r.acknowledgedAt,
+      detail: r.detail,
+      user: r.user && { id: r.user.id, employeeId: r.user.employeeId, displayName: r.user.displayName, locked: Boolean(r.user.lockedAt) },
+    })),
+  };
+}
