@@ -15,10 +15,18 @@ const config = [
     },
   },
   {
-    // Services, not pages, talk to the database (ARCHITECTURE: no Prisma in app/).
+    // Services, not pages, query the database (ARCHITECTURE: no Prisma in app/). Pages and
+    // handlers may hand getDb() to a service, never query through it themselves.
     files: ['app/**/*.ts', 'app/**/*.tsx', 'components/**/*.tsx'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['@/lib/generated/*', '@/lib/db/client', '@prisma/*'] }],
+      'no-restricted-imports': ['error', { patterns: ['@/lib/generated/*', '@prisma/*'] }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.callee.name='getDb']",
+          message: 'Call a service in lib/ instead of querying the database from app/ or components/.',
+        },
+      ],
     },
   },
 ];

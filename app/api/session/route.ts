@@ -1,0 +1,22 @@
+import { currentSession } from '@/lib/auth/require-user';
+import { toErrorResponse } from '@/lib/http/error-response';
+
+export const dynamic = 'force-dynamic';
+
+/** The session's state and idle deadline, for the browser's lock timer. Reading it never extends the session. */
+export async function GET() {
+  try {
+    const { state, user } = await currentSession();
+    return Response.json(
+      {
+        state,
+        user: user && { employeeId: user.employeeId, displayName: user.displayName },
+        idleDeadline: user?.idleDeadline.toISOString() ?? null,
+        idleTimeoutS: user?.idleTimeoutS ?? null,
+      },
+      { headers: { 'cache-control': 'no-store' } },
+    );
+  } catch (e) {
+    return toErrorResponse(e);
+  }
+}
