@@ -12,7 +12,7 @@ export interface TServerKey {
   keyId: string;
 }
 
-export function signingKeyPath(env: NodeJS.ProcessEnv = process.env): string {
+export function signingKeyPath(env: Record<string, string | undefined> = process.env): string {
   return path.resolve(env.CUSTOS_SIGNING_KEY_FILE || path.join('data', 'keys', 'audit-signing-key.pem'));
 }
 

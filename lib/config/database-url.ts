@@ -2,7 +2,7 @@
 // that owns no table and may only INSERT/SELECT on the append-only ones.
 export const APP_ROLE = 'custos_app';
 
-export function appDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function appDatabaseUrl(env: Record<string, string | undefined> = process.env): string {
   if (env.APP_DATABASE_URL) return env.APP_DATABASE_URL;
   const owner = ownerDatabaseUrl(env);
   if (env.CUSTOS_EMBEDDED === '1') return owner; // embedded PGlite: see lib/db/embedded.ts
@@ -12,7 +12,7 @@ export function appDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return url.toString();
 }
 
-export function ownerDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function ownerDatabaseUrl(env: Record<string, string | undefined> = process.env): string {
   const url = env.DATABASE_URL;
   if (!url) {
     throw new Error('DATABASE_URL is not set (npm start sets it to the embedded database)');

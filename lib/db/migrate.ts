@@ -72,9 +72,11 @@ interface TAppliedRow {
 /** Runs on a client connected as the role that owns the schema. */
 export async function migrate(client: pg.ClientBase, dir = MIGRATIONS_DIR): Promise<TMigrateResult> {
   const files = await readMigrations(dir);
-  await client.query(CREATE_TABLE);
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
   try {
+    // Under the lock: two runners issuing CREATE TABLE IF NOT EXISTS at once on a fresh database
+    // collide on the catalog (duplicate key in pg_type) instead of one of them skipping it.
+    await client.query(CREATE_TABLE);
     const { rows } = await client.query<TAppliedRow>(
       'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
     );
@@ -142,15 +144,14 @@ export function describeFailure(m: TMigrationFile, e: unknown): string {
   const rel = path.relative(process.cwd(), m.file);
   const pos = err.position ? Number(err.position) - 1 : -1;
   if (pos < 0 || Number.isNaN(pos)) return `${rel}: ${err.message ?? String(e)} (rolled back)`;
-  const before = m.sql.slice(0, pos);
-  const line = before.split('\n').length;
-  const start = before.lastIndexOf(';') + 1;
-  const endIdx = m.sql.indexOf(';', pos);
-  const statement = m.sql
+  const line = m.sql.slice(0, pos).split('\n').length;
+  // Comments may contain ';' too: blank them (same length, so `pos` still holds) before looking
+  // for the statement's bounds, or a comment's tail is reported as part of the statement.
+  const code = m.sql.replace(/--[^\n]*/g, (c) => ' '.repeat(c.length));
+  const start = code.lastIndexOf(';', pos - 1) + 1;
+  const endIdx = code.indexOf(';', pos);
+  const statement = code
     .slice(start, endIdx === -1 ? undefined : endIdx + 1)
-    .split('\n')
-    .filter((l) => !l.trim().startsWith('--'))
-    .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
   return `${rel}:${line}: ${err.message} (rolled back)\n  statement: ${statement.slice(0, 300)}`;

@@ -1,0 +1,109 @@
+import type { Metadata } from 'next';
+import localFont from 'next/font/local';
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { LockManager } from '@/components/auth/lock-manager';
+import { SessionMenu } from '@/components/auth/session-menu';
+import { authConfig } from '@/lib/auth/auth-config';
+import { currentSession } from '@/lib/auth/require-user';
+import { can } from '@/lib/rbac/require-permission';
+import type { TPermission } from '@/lib/rbac/permissions';
+import './globals.css';
+
+// Self-hosted from the installed package: the app makes no request to a font CDN, and the
+// Content-Security-Policy (font-src 'self') would refuse one anyway.
+const inter = localFont({
+  src: '../node_modules/@fontsource-variable/inter/files/inter-latin-wght-normal.woff2',
+  weight: '100 900',
+  style: 'normal',
+  display: 'swap',
+  variable: '--font-inter',
+});
+
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 20" fill="#0f766e"><path d="M10 1.5 3 4.2v5.1c0 4.3 2.9 8 7 9.2 4.1-1.2 7-4.9 7-9.2V4.2L10 1.5Zm0 2.1 5 1.9v3.8c0 3.2-2 6.1-5 7.2-3-1.1-5-4-5-7.2V5.5l5-1.9Z"/><path d="M8.9 12.6 6.4 10.1l1.1-1.1 1.4 1.4 3.6-3.6 1.1 1.1-4.7 4.7Z"/></svg>';
+
+export const metadata: Metadata = {
+  title: { default: 'Custos', template: '%s · Custos' },
+  description: 'Electronic records, signatures and a verifiable audit trail for regulated manufacturing and cold chain.',
+  // Inline, so the browser's favicon request needs no extra route (CSP img-src allows data:).
+  icons: { icon: `data:image/svg+xml,${encodeURIComponent(ICON_SVG)}` },
+};
+
+// Navigation shows what the person may open; every page checks again on the server.
+const NAV: Array<{ href: string; label: string; permission?: TPermission }> = [
+  { href: '/', label: 'Home' },
+  { href: '/admin/security-alerts', label: 'Security alerts', permission: 'security_alerts.read' },
+];
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const { state, user } = await currentSession();
+  const active = state === 'ok' ? user : null;
+  const cfg = authConfig();
+  const links = NAV.filter((l) => !l.permission || can(active, l.permission));
+  return (
+    <html lang="en" className={inter.variable}>
+      <body className="font-sans">
+        <div id="app-shell" className="flex min-h-dvh flex-col">
+        <a
+          href="#main"
+          className="skip-link sr-only rounded-md bg-white font-medium text-accent-800 shadow-md ring-1 ring-slate-300 focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:px-3 focus:py-2"
+        >
+          Skip to content
+        </a>
+        <header className="border-b border-slate-200 bg-white">
+          <div className="mx-auto flex h-12 w-full max-w-6xl items-center gap-8 px-4">
+            <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight text-slate-900">
+              <svg aria-hidden="true" viewBox="0 0 20 20" className="size-5 text-accent-700" fill="currentColor">
+                <path d="M10 1.5 3 4.2v5.1c0 4.3 2.9 8 7 9.2 4.1-1.2 7-4.9 7-9.2V4.2L10 1.5Zm0 2.1 5 1.9v3.8c0 3.2-2 6.1-5 7.2-3-1.1-5-4-5-7.2V5.5l5-1.9Z" />
+                <path d="M8.9 12.6 6.4 10.1l1.1-1.1 1.4 1.4 3.6-3.6 1.1 1.1-4.7 4.7Z" />
+              </svg>
+              Custos
+            </Link>
+            <nav aria-label="Main">
+              <ul className="flex items-center gap-1">
+                {links.map((l) => (
+                  <li key={l.href}>
+                    <Link
+                      href={l.href}
+                      className="rounded-md px-2.5 py-1.5 font-medium text-slate-700 hover:bg-slate-100 hover:text-slate-900"
+                    >
+                      {l.label}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <div className="ml-auto" data-print="hide">
+              {active ? (
+                <SessionMenu displayName={active.displayName} employeeId={active.employeeId} roles={active.roles} />
+              ) : (
+                <Link href="/login" className="rounded-md px-2.5 py-1.5 text-sm font-medium text-accent-800 hover:bg-slate-100">
+                  Sign in
+                </Link>
+              )}
+            </div>
+          </div>
+        </header>
+        <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 focus:outline-none">
+          {children}
+        </main>
+        <footer className="border-t border-slate-200 bg-white">
+          <div className="mx-auto flex w-full max-w-6xl flex-wrap justify-between gap-2 px-4 py-3 text-xs text-slate-600">
+            <span>Custos · electronic records under 21 CFR Part 11 and EU GMP Annex 11</span>
+            <span>All times are UTC</span>
+          </div>
+        </footer>
+        </div>
+        {active && (
+          <LockManager
+            idleTimeoutS={active.idleTimeoutS}
+            throttleS={cfg.activityThrottleS}
+            displayName={active.displayName}
+            employeeId={active.employeeId}
+          />
+        )}
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,85 @@
+import { Badge, type TBadgeTone } from '@/components/ui/badge';
+import { Card } from '@/components/ui/card';
+import { DataList } from '@/components/ui/data-list';
+import { PageHeader } from '@/components/ui/page-header';
+import { Stat } from '@/components/ui/stat';
+import { getHealth, type THealthStatus } from '@/lib/health/get-health';
+
+// The status shown is read at request time, never at build time.
+export const dynamic = 'force-dynamic';
+
+const OVERALL: Record<THealthStatus, { tone: TBadgeTone; label: string }> = {
+  ok: { tone: 'ok', label: 'Operational' },
+  degraded: { tone: 'warn', label: 'Degraded' },
+  down: { tone: 'danger', label: 'Unavailable' },
+};
+
+/** "2026-11-21 22:13:05 UTC": server time, fixed width, unambiguous in print. */
+function formatUtc(iso: string): string {
+  return `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export default async function HomePage() {
+  const health = await getHealth();
+  const overall = OVERALL[health.status];
+  const { head_seq: headSeq, verified_at: verifiedAt } = health.chain;
+  // When the chain could not be read, "no events" would be a false statement, not an empty state.
+  const chainKnown = health.status === 'ok';
+  const muted = (text: string) => <span className="font-normal text-slate-600">{text}</span>;
+
+  return (
+    <>
+      <PageHeader
+        title="Custos"
+        description="Electronic records, signatures and a verifiable audit trail for regulated manufacturing and cold chain."
+      />
+      <div className="grid items-start gap-4 lg:grid-cols-2">
+        <Card title="System status" actions={<Badge tone={overall.tone}>{overall.label}</Badge>}>
+          <div className="grid gap-x-8 gap-y-4 sm:grid-cols-[max-content_max-content_1fr]">
+            <Stat
+              label="Database"
+              value={<Badge tone={health.database === 'up' ? 'ok' : 'danger'}>{health.database}</Badge>}
+            />
+            <Stat
+              label="Audit chain head"
+              value={!chainKnown ? muted('Unknown') : headSeq === null ? muted('No events yet') : `seq ${headSeq}`}
+            />
+            <Stat
+              label="Last verification"
+              value={
+                !chainKnown ? (
+                  muted('Unknown')
+                ) : verifiedAt === null ? (
+                  muted('None recorded')
+                ) : (
+                  <time dateTime={verifiedAt}>{formatUtc(verifiedAt)}</time>
+                )
+              }
+            />
+          </div>
+        </Card>
+        <Card title="What Custos keeps">
+          <DataList
+            items={[
+              {
+                term: 'Electronic records with signatures',
+                description:
+                  'Versioned records signed with user ID and password, each signature showing the signer, its meaning and the time.',
+              },
+              {
+                term: 'Hash-chained audit trail',
+                description:
+                  'Who did what, when and why, for every change; each entry is chained to the one before, so any alteration is detectable.',
+              },
+              {
+                term: 'Signed telemetry',
+                description:
+                  'Sensor readings accepted only with a valid device signature; rejected payloads are sealed and kept, never dropped.',
+              },
+            ]}
+          />
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,38 @@
+import { useId, type ComponentProps, type ReactNode } from 'react';
+
+export interface TCardProps extends Omit<ComponentProps<'section'>, 'title'> {
+  /** When set, the card is a labelled region (landmark) named by this heading. */
+  title?: ReactNode;
+  description?: ReactNode;
+  /** Right-aligned header content: a status badge, a button. */
+  actions?: ReactNode;
+  headingLevel?: 2 | 3;
+}
+
+export function Card({ title, description, actions, headingLevel = 2, className, children, ...rest }: TCardProps) {
+  const headingId = useId();
+  const Heading = headingLevel === 2 ? 'h2' : 'h3';
+  const hasHeader = title !== undefined || actions !== undefined;
+  return (
+    <section
+      aria-labelledby={title !== undefined ? headingId : undefined}
+      className={['rounded-lg border border-slate-200 bg-white shadow-xs', className].filter(Boolean).join(' ')}
+      {...rest}
+    >
+      {hasHeader && (
+        <header className="flex items-start justify-between gap-4 border-b border-slate-200 px-4 py-3">
+          <div className="min-w-0">
+            {title !== undefined && (
+              <Heading id={headingId} className="text-sm font-semibold text-slate-900">
+                {title}
+              </Heading>
+            )}
+            {description !== undefined && <p className="mt-0.5 text-xs text-slate-600">{description}</p>}
+          </div>
+          {actions !== undefined && <div className="flex shrink-0 items-center gap-2">{actions}</div>}
+        </header>
+      )}
+      <div className="px-4 py-3">{children}</div>
+    </section>
+  );
+}

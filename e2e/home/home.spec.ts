@@ -1,0 +1,25 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+
+test('[11.10(d)] home page renders with system status', async ({ page }) => {
+  await page.goto('/');
+
+  await expect(page.getByRole('heading', { level: 1, name: 'Custos' })).toBeVisible();
+  const status = page.getByRole('region', { name: 'System status' });
+  await expect(status).toBeVisible();
+  const database = status.locator('dl').filter({ has: page.getByRole('term').filter({ hasText: /^Database$/ }) });
+  await expect(database.getByRole('definition')).toHaveText('up');
+  await expect(status.getByText('Audit chain head')).toBeVisible();
+  await expect(status.getByText('Last verification')).toBeVisible();
+});
+
+test('[UI] home page has no serious accessibility violations', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1, name: 'Custos' })).toBeVisible();
+
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  expect(serious).toEqual([]);
+});
