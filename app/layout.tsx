@@ -36,8 +36,20 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission }> = [
   { href: '/admin/security-alerts', label: 'Security alerts', permission: 'security_alerts.read' },
 ];
 
+// Every page shows who is signed in: nothing is rendered at build time.
+export const dynamic = 'force-dynamic';
+
+async function sessionForChrome() {
+  try {
+    return await currentSession();
+  } catch {
+    // The header must render even when the database is down (the page says why).
+    return { state: 'missing' as const, user: null };
+  }
+}
+
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const { state, user } = await currentSession();
+  const { state, user } = await sessionForChrome();
   const active = state === 'ok' ? user : null;
   const cfg = authConfig();
   const links = NAV.filter((l) => !l.permission || can(active, l.permission));

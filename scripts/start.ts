@@ -66,7 +66,13 @@ async function main() {
   }
 
   step(`serving on http://${HOST}:${PORT}  (Ctrl-C stops everything)`);
-  const env = { ...process.env, DATABASE_URL: db.ownerUrl, APP_DATABASE_URL: db.appUrl };
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.ownerUrl,
+    APP_DATABASE_URL: db.appUrl,
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://${HOST}:${PORT}`,
+    NEXT_TELEMETRY_DISABLED: '1',
+  };
   child = spawn('npx', ['next', 'start', '-H', HOST, '-p', String(PORT)], { stdio: 'inherit', env });
   child.on('exit', (code) => {
     if (!shuttingDown) {

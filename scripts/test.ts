@@ -83,7 +83,10 @@ async function e2e() {
     DATABASE_URL: ownerUrl,
     APP_DATABASE_URL: appUrlObj.toString(),
     CUSTOS_SIGNING_KEY_FILE: path.join(keyDir, 'audit-signing-key.pem'),
-    CUSTOS_E2E: '1',
+    CUSTOS_SECRETS_KEY_FILE: path.join(keyDir, 'secrets.key'),
+    NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+    NEXTAUTH_URL: `http://127.0.0.1:${E2E_PORT}`,
+    NEXT_TELEMETRY_DISABLED: '1',
   };
   banner(`e2e: serving on 127.0.0.1:${E2E_PORT} (database ${name})`);
   const server = spawn('npx', ['next', 'start', '-H', '127.0.0.1', '-p', String(E2E_PORT)], {

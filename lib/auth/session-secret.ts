@@ -8,7 +8,7 @@ import path from 'node:path';
  */
 export function sessionSecret(): string {
   if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
-  const file = path.resolve(process.env.CUSTOS_DATA_DIR || 'data', 'keys', 'session-secret');
+  const file = path.resolve(/*turbopackIgnore: true*/ process.env.CUSTOS_DATA_DIR || 'data', 'keys', 'session-secret');
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     try {

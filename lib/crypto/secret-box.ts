@@ -6,7 +6,7 @@ import path from 'node:path';
 // under a key that lives outside it (CUSTOS_SECRETS_KEY_FILE, created on first use, mode 0600).
 
 function keyPath(): string {
-  return path.resolve(process.env.CUSTOS_SECRETS_KEY_FILE || path.join(process.env.CUSTOS_DATA_DIR || 'data', 'keys', 'secrets.key'));
+  return path.resolve(/*turbopackIgnore: true*/ process.env.CUSTOS_SECRETS_KEY_FILE || path.join(process.env.CUSTOS_DATA_DIR || 'data', 'keys', 'secrets.key'));
 }
 
 let cached: { file: string; key: Buffer } | null = null;

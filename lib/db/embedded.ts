@@ -20,7 +20,7 @@ export interface TEmbeddedDatabase {
 }
 
 export function dataDir(): string {
-  return path.resolve(process.env.CUSTOS_DATA_DIR || 'data');
+  return path.resolve(/*turbopackIgnore: true*/ process.env.CUSTOS_DATA_DIR || 'data');
 }
 
 const statePath = () => path.join(dataDir(), 'embedded-db.json');
