@@ -67,11 +67,16 @@ async function main(argv: string[]): Promise<number> {
           runVerification(prisma, c, { actor: SYSTEM_CLI, chainId: f.chain as string | undefined, fromSeq, toSeq }),
         );
         const cp = r.checkpoint ? `; checkpoint seq ${r.checkpoint.seq}: ${r.checkpoint.status}` : '; no checkpoint';
+        const sigs = `; ${r.signatures.checked} signatures checked`;
         const text = r.ok
-          ? `OK chain ${r.chainId}: ${r.count} events, head seq ${r.headSeq} hash ${r.headHash}${cp}`
+          ? `OK chain ${r.chainId}: ${r.count} events, head seq ${r.headSeq} hash ${r.headHash}${cp}${sigs}`
           : r.broken
             ? `BROKEN chain ${r.chainId} at seq ${r.broken.seq}: ${r.broken.reason} (${r.broken.detail})`
-            : `BROKEN chain ${r.chainId}: ${r.checkpoint?.detail}`;
+            : !r.chainOk
+              ? `BROKEN chain ${r.chainId}: ${r.checkpoint?.detail}`
+              : `INVALID SIGNATURES: ${r.signatures.invalid
+                  .map((s) => `signature ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`)
+                  .join('; ')}`;
         print(out, r, text);
         return r.ok ? 0 : 1;
       } finally {

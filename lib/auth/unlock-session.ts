@@ -39,7 +39,8 @@ export async function unlockSession(db: TDb, sessionId: string, password: unknow
         }
         return locked ? ('locked' as const) : ('wrong' as const);
       }
-      await tx.session.update({ where: { id: sessionId }, data: { lastActivityAt: new Date() }, select: { id: true } });
+      // A new unlocked period: continuous-session signing starts over with a full signing.
+      await tx.session.update({ where: { id: sessionId }, data: { lastActivityAt: new Date(), signedAt: null }, select: { id: true } });
       await tx.user.update({ where: { id: u.id }, data: { failedAttempts: 0 }, select: { id: true } });
       await appendAudit(tx, [
         { actor: userActor(u, sessionId), action: 'auth.session_unlock', entityType: 'Session', entityId: sessionId.slice(0, 12) },

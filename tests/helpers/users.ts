@@ -21,3 +21,14 @@ export async function makeUser(db: TDb, opts: { roles?: string[]; password?: str
   );
   return { ...user, password: opts.password ?? TEST_PASSWORD };
 }
+
+/** Signs the user in through the real service and returns the request-time view of them. */
+export async function sessionUser(db: TDb, u: { employeeId: string; password: string }) {
+  const { authenticate } = await import('@/lib/auth/authenticate');
+  const { getSessionUser } = await import('@/lib/auth/get-session-user');
+  const r = await authenticate(db, { employeeId: u.employeeId, password: u.password });
+  if (!r.ok) throw new Error(`sign-in failed for ${u.employeeId}: ${r.message}`);
+  const lookup = await getSessionUser(db, r.sessionId);
+  if (!lookup.user) throw new Error('no session user');
+  return lookup.user;
+}

@@ -1,0 +1,154 @@
+import type { TCurrentUser } from '@/lib/auth/get-session-user';
+import type { TDb } from '@/lib/db/client';
+import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import { signatureValidity, type TSignatureValidity } from '@/lib/esign/signature-validity';
+import { AppError } from '@/lib/errors/app-error';
+import type { TRecordKind } from '@/lib/records/kinds';
+import type { TRecordStatus } from '@/lib/records/lifecycle';
+import { requirePermission } from '@/lib/rbac/require-permission';
+
+export interface TSignatureView {
+  id: string;
+  version: number;
+  printedName: string;
+  employeeId: string;
+  role: string;
+  meaning: TSignatureMeaning;
+  transition: string;
+  comment: string | null;
+  signedAt: Date;
+  contextRef: string;
+  contentHash: string;
+  auditSeq: string;
+  validity: TSignatureValidity;
+}
+
+export interface TVersionView {
+  id: string;
+  version: number;
+  content: Record<string, unknown>;
+  contentHash: string;
+  reason: string | null;
+  createdByName: string;
+  createdAt: Date;
+  signatureIds: string[];
+  intact: boolean;
+}
+
+export interface TRecordView {
+  id: string;
+  number: string;
+  kind: TRecordKind;
+  title: string;
+  status: TRecordStatus;
+  currentVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+  retiredAt: Date | null;
+  retiredReason: string | null;
+  versions: TVersionView[];
+  signatures: TSignatureView[];
+  audit: Array<{ seq: string; occurredAt: Date; actorId: string; actorName: string | null; action: string; reason: string | null; contextRef: string | null }>;
+}
+
+/** One record with every version, every signature (checked against the stored content) and its audit trail. */
+export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): Promise<TRecordView> {
+  requirePermission(user, 'records.read');
+  if (!/^[0-9a-f-]{36}$/i.test(recordId)) throw new AppError('NOT_FOUND', 'Record not found');
+  const r = await db.record.findUnique({
+    where: { id: recordId },
+    select: {
+      id: true,
+      number: true,
+      kind: true,
+      title: true,
+      status: true,
+      currentVersion: true,
+      createdAt: true,
+      updatedAt: true,
+      retiredAt: true,
+      retiredReason: true,
+      versions: {
+        orderBy: { version: 'asc' },
+        select: { id: true, version: true, contentCanonical: true, contentHash: true, reason: true, createdByName: true, createdAt: true },
+      },
+      signatures: {
+        orderBy: { signedAt: 'asc' },
+        select: {
+          id: true,
+          recordVersionId: true,
+          version: true,
+          printedName: true,
+          signerEmployeeId: true,
+          signerRole: true,
+          meaning: true,
+          transition: true,
+          comment: true,
+          signedAt: true,
+          contextRef: true,
+          contentHash: true,
+          auditSeq: true,
+        },
+      },
+    },
+  });
+  if (!r) throw new AppError('NOT_FOUND', 'Record not found');
+  const audit = await db.auditEvent.findMany({
+    where: { entityType: 'Record', entityId: recordId },
+    orderBy: { seq: 'desc' },
+    take: 200,
+    select: { seq: true, occurredAt: true, actorId: true, actorName: true, action: true, reason: true, contextRef: true },
+  });
+  const byId = new Map(r.versions.map((v) => [v.id, v]));
+  const signatures: TSignatureView[] = r.signatures.map((s) => {
+    const v = byId.get(s.recordVersionId)!;
+    return {
+      id: s.id,
+      version: s.version,
+      printedName: s.printedName,
+      employeeId: s.signerEmployeeId,
+      role: s.signerRole,
+      meaning: s.meaning as TSignatureMeaning,
+      transition: s.transition,
+      comment: s.comment,
+      signedAt: s.signedAt,
+      contextRef: s.contextRef,
+      contentHash: Buffer.from(s.contentHash).toString('hex'),
+      auditSeq: s.auditSeq.toString(),
+      validity: signatureValidity(s, v),
+    };
+  });
+  return {
+    id: r.id,
+    number: r.number,
+    kind: r.kind as TRecordKind,
+    title: r.title,
+    status: r.status as TRecordStatus,
+    currentVersion: r.currentVersion,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    retiredAt: r.retiredAt,
+    retiredReason: r.retiredReason,
+    versions: r.versions.map((v) => {
+      let content: Record<string, unknown> = {};
+      try {
+        content = JSON.parse(v.contentCanonical) as Record<string, unknown>;
+      } catch {
+        content = {};
+      }
+      return {
+        id: v.id,
+        version: v.version,
+        content,
+        contentHash: Buffer.from(v.contentHash).toString('hex'),
+        reason: v.reason,
+        createdByName: v.createdByName,
+        createdAt: v.createdAt,
+        signatureIds: signatures.filter((s) => s.version === v.version).map((s) => s.id),
+        intact: signatureValidity({ contentHash: v.contentHash }, v) === 'valid',
+      };
+    }),
+    signatures,
+    audit: audit.map((a) => ({ ...a, seq: a.seq.toString() })),
+  };
+}
