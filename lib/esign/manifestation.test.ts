@@ -12,7 +12,7 @@ describe('signature manifestation', () => {
   });
 
   it('renders the same instant in the viewer’s time zone', () => {
-    expect(formatLocal(at, 'Europe/Berlin')).toBe('2026-11-21 23:13:05 GMT+1');
+    expect(formatLocal(at, 'Europe/Berlin')).toBe('2026-11-21 23:13:05 CET');
     expect(formatLocal(at, 'UTC')).toBe('2026-11-21 22:13:05 UTC');
   });
 
