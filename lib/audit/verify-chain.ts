@@ -1,11 +1,9 @@
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { ChainVerifier, GENESIS_HASH, type TChainBreak, type TChainRowRef } from '@/lib/audit/chain';
 import { defaultChainId } from '@/lib/audit/chain-id';
 import { verifyPayload, checkpointPayload } from '@/lib/audit/checkpoint';
 import { keyIdOf } from '@/lib/audit/server-key';
-import { CopyBinaryScanner } from '@/lib/db/copy-binary';
+import { copyOutBinary } from '@/lib/db/copy-binary';
 
 export type TCheckpointStatus =
   | 'ok'
@@ -87,7 +85,7 @@ export async function verifyChain(
   const cps = await client.query<TCheckpointRow>(
     `SELECT id::text, seq::text, hash, to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS signed_at,
             key_id, public_key, payload, signature
-     FROM audit_checkpoints WHERE chain_id = $1 AND seq >= $2 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq, id`,
+     FROM audit_checkpoints c WHERE c.chain_id = $1 AND c.seq >= $2 AND ($3::bigint IS NULL OR c.seq <= $3) ORDER BY c.seq, c.id`,
     [chainId, from.toString(), to?.toString() ?? null],
   );
   // Checkpoint seqs in ascending order (the query sorts them): the stream walks them in step,
@@ -102,7 +100,6 @@ export async function verifyChain(
   const copySql = `COPY (SELECT seq, canonical, prev_hash, hash FROM audit_events
     WHERE chain_id = ${quoteLiteral(chainId)} AND seq >= ${from.toString()}${range} ORDER BY seq)
     TO STDOUT WITH (FORMAT binary)`;
-  const source = client.query(copyTo(copySql));
   let lastReport = 0;
   // One row object reused for the whole stream: millions of rows, no allocation per row but the
   // hash (bench/chain.ts measures this against hashing the same bytes in memory).
@@ -116,32 +113,29 @@ export async function verifyChain(
     hashStart: 0,
     hashEnd: 0,
   };
-  await pipeline(
-    source,
-    new CopyBinaryScanner((buf, start, len, n) => {
-      if (verifier.broken) return; // the first break is the answer; drain the rest
-      if (n !== 4 || len[0] !== 8) throw new Error('unexpected row shape in the audit_events COPY stream');
-      row.seq = buf.readBigInt64BE(start[0]);
-      row.buf = buf;
-      // A NULL (constraints dropped by the owner) is an empty range: it fails the checks below.
-      row.canonicalStart = start[1];
-      row.canonicalEnd = start[1] + Math.max(len[1], 0);
-      row.prevHashStart = start[2];
-      row.prevHashEnd = start[2] + Math.max(len[2], 0);
-      row.hashStart = start[3];
-      row.hashEnd = start[3] + Math.max(len[3], 0);
-      if (!verifier.pushRef(row)) return;
-      while (nextCp < cpSeqs.length && cpSeqs[nextCp] < row.seq) nextCp += 1;
-      while (nextCp < cpSeqs.length && cpSeqs[nextCp] === row.seq) {
-        seen.set(cps.rows[nextCp].id, Buffer.from(buf.subarray(row.hashStart, row.hashEnd)));
-        nextCp += 1;
-      }
-      if (opts.onProgress && verifier.count - lastReport >= 50_000) {
-        lastReport = verifier.count;
-        opts.onProgress(verifier.count, total);
-      }
-    }),
-  );
+  await copyOutBinary(client, copySql, (buf, start, len, n) => {
+    if (verifier.broken) return; // the first break is the answer; drain the rest
+    if (n !== 4 || len[0] !== 8) throw new Error('unexpected row shape in the audit_events COPY stream');
+    row.seq = buf.readBigInt64BE(start[0]);
+    row.buf = buf;
+    // A NULL (constraints dropped by the owner) is an empty range: it fails the checks below.
+    row.canonicalStart = start[1];
+    row.canonicalEnd = start[1] + Math.max(len[1], 0);
+    row.prevHashStart = start[2];
+    row.prevHashEnd = start[2] + Math.max(len[2], 0);
+    row.hashStart = start[3];
+    row.hashEnd = start[3] + Math.max(len[3], 0);
+    if (!verifier.pushRef(row)) return;
+    while (nextCp < cpSeqs.length && cpSeqs[nextCp] < row.seq) nextCp += 1;
+    while (nextCp < cpSeqs.length && cpSeqs[nextCp] === row.seq) {
+      seen.set(cps.rows[nextCp].id, Buffer.from(buf.subarray(row.hashStart, row.hashEnd)));
+      nextCp += 1;
+    }
+    if (opts.onProgress && verifier.count - lastReport >= 50_000) {
+      lastReport = verifier.count;
+      opts.onProgress(verifier.count, total);
+    }
+  });
   opts.onProgress?.(verifier.count, total);
 
   // Every checkpoint in range is checked; the newest one is reported.

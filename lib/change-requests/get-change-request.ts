@@ -1,3 +1,4 @@
+import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { contextOf } from '@/lib/change-requests/context';
 import { CR_KIND_CONFIG, type TCrKind } from '@/lib/change-requests/kinds';
@@ -23,7 +24,7 @@ export async function getChangeRequest(db: TDb, user: TCurrentUser, id: string) 
     throw new AppError('FORBIDDEN', 'You do not have the permission change_requests.read');
   }
   const audit = await db.auditEvent.findMany({
-    where: { entityType: 'ChangeRequest', entityId: id },
+    where: { chainId: defaultChainId(), entityType: 'ChangeRequest', entityId: id },
     orderBy: { seq: 'asc' },
     select: { seq: true, occurredAt: true, actorId: true, actorName: true, action: true, reason: true, contextRef: true },
   });

@@ -1,3 +1,4 @@
+import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
@@ -94,7 +95,7 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
   });
   if (!r) throw new AppError('NOT_FOUND', 'Record not found');
   const audit = await db.auditEvent.findMany({
-    where: { entityType: 'Record', entityId: recordId },
+    where: { chainId: defaultChainId(), entityType: 'Record', entityId: recordId },
     orderBy: { seq: 'desc' },
     take: 200,
     select: { seq: true, occurredAt: true, actorId: true, actorName: true, action: true, reason: true, contextRef: true },

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type pg from 'pg';
+import { appendAudit } from '@/lib/audit/append-audit';
+import { filterToQuery, type TAuditFilter } from '@/lib/audit/audit-filter';
+import { defaultChainId } from '@/lib/audit/chain-id';
+import { createCheckpoint } from '@/lib/audit/create-checkpoint';
+import { exportRows, prepareExport, type TExportHeader } from '@/lib/audit/export/export-source';
+import { BundleWriter, bundleCheckpoints } from '@/lib/audit/export/write-bundle';
+import { csvHeaderBlock, csvRows } from '@/lib/audit/export/write-csv';
+import { AuditPdfWriter } from '@/lib/audit/export/write-pdf';
+import { loadOrCreateServerKey } from '@/lib/audit/server-key';
+import { userActor } from '@/lib/auth/actor';
+import type { TCurrentUser } from '@/lib/auth/get-session-user';
+import type { TDb } from '@/lib/db/client';
+import { AppError } from '@/lib/errors/app-error';
+
+export const EXPORT_FORMATS = ['csv', 'pdf', 'bundle'] as const;
+export type TExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const CONTENT_TYPE: Record<TExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  pdf: 'application/pdf',
+  bundle: 'application/json; charset=utf-8',
+};
+const EXT: Record<TExportFormat, string> = { csv: 'csv', pdf: 'pdf', bundle: 'json' };
+
+export interface TAuditExport {
+  header: TExportHeader;
+  filename: string;
+  contentType: string;
+  stream: Readable;
+}
+
+/** Counts and hashes what actually leaves the server; records the export when the stream ends or is cancelled. */
+class HashTap extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  override _transform(chunk: Buffer | string, _e: BufferEncoding, done: TransformCallback) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.hash.update(b);
+    this.bytes += b.length;
+    done(null, b);
+  }
+}
+
+/**
+ * Streams an export of the filtered audit trail (constant memory: rows are read in keyset
+ * batches and written as they come). 21 CFR 11.10(b): every export is itself an audit event —
+ * who, format, filter, row count and the SHA-256 of the file — written when it completes, or
+ * marked cancelled with the rows sent so far.
+ */
+export async function startAuditExport(
+  db: TDb,
+  client: pg.PoolClient,
+  user: TCurrentUser,
+  opts: { format: TExportFormat; filter: TAuditFilter; chainId?: string },
+): Promise<TAuditExport> {
+  const chainId = opts.chainId ?? defaultChainId();
+  const actor = userActor(user, user.sessionId);
+  if (!user.permissions.has('audit.export')) {
+    await db.$transaction((tx) =>
+      appendAudit(tx, [{ actor, action: 'audit.export_refused', entityType: 'AuditChain', entityId: chainId, reason: 'missing permission audit.export', newValue: { format: opts.format, filter: filterToQuery(opts.filter) } }]),
+    );
+    throw new AppError('FORBIDDEN', 'You do not have the permission audit.export');
+  }
+  const key = loadOrCreateServerKey().key;
+  // A checkpoint signed now covers every exported event.
+  await createCheckpoint(db, { chainId, key });
+  const filter = filterToQuery(opts.filter) as TAuditFilter;
+  const header = await prepareExport(client, { chainId, filter, exportedBy: `${user.displayName} (${user.employeeId})` });
+
+  const abort = new AbortController();
+  let rowsSent = 0;
+  const source = async function* (): AsyncGenerator<string> {
+    if (opts.format === 'csv') {
+      yield csvHeaderBlock(header);
+      for await (const rows of exportRows(client, { chainId, filter, signal: abort.signal })) {
+        rowsSent += rows.length;
+        yield csvRows(rows);
+      }
+    } else {
+      const w = new BundleWriter(header, key, bundleCheckpoints(header));
+      yield w.start();
+      for await (const rows of exportRows(client, { chainId, filter, signal: abort.signal })) {
+        rowsSent += rows.length;
+        yield w.rows(rows);
+      }
+      yield w.end();
+    }
+  };
+
+  const tap = new HashTap();
+  if (opts.format === 'pdf') {
+    const pdf = new AuditPdfWriter(header);
+    pdf.doc.pipe(tap);
+    void (async () => {
+      try {
+        for await (const rows of exportRows(client, { chainId, filter, signal: abort.signal })) {
+          rowsSent += rows.length;
+          pdf.addRows(rows);
+          // Back-pressure: let the reader drain what pdfkit has produced before adding more.
+          while (pdf.doc.readableLength > 4 * 1024 * 1024 && !abort.signal.aborted) await new Promise((r) => setTimeout(r, 5));
+          if (abort.signal.aborted) return;
+        }
+        pdf.finish();
+      } catch (e) {
+        tap.destroy(e as Error);
+      }
+    })();
+  } else {
+    Readable.from(source(), { objectMode: false }).pipe(tap);
+  }
+
+  let recorded = false;
+  const record = async (status: 'completed' | 'cancelled') => {
+    if (recorded) return;
+    recorded = true;
+    abort.abort();
+    client.release();
+    await db
+      .$transaction((tx) =>
+        appendAudit(tx, [
+          {
+            actor,
+            action: 'audit.export',
+            entityType: 'AuditChain',
+            entityId: chainId,
+            newValue: {
+              format: opts.format,
+              status,
+              filter,
+              rows: status === 'completed' ? header.rows : rowsSent,
+              seqRange: header.firstSeq ? [header.firstSeq, header.lastSeq] : null,
+              bytes: tap.bytes,
+              sha256: status === 'completed' ? tap.hash.digest('hex') : null,
+              verification: header.verification.summary,
+            },
+          },
+        ]),
+      )
+      .catch((e) => console.error('audit export record failed', e));
+  };
+  tap.on('end', () => void record('completed'));
+  tap.on('close', () => void record(tap.readableEnded ? 'completed' : 'cancelled'));
+
+  const stamp = header.exportedAt.slice(0, 19).replace(/[:T]/g, '-');
+  return { header, filename: `custos-audit-${chainId}-${stamp}.${EXT[opts.format]}`, contentType: CONTENT_TYPE[opts.format], stream: tap };
+}

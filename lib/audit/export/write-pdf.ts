@@ -1,0 +1,184 @@
+import PDFDocument from 'pdfkit';
+import type { TExportHeader, TExportRow } from '@/lib/audit/export/export-source';
+import { formatFilter } from '@/lib/audit/export/format-filter';
+import { registerFonts } from '@/lib/pdf/fonts';
+
+// The audit trail on paper. Rows have a fixed height (two monospace lines, truncated with "…"),
+// so the number of pages is known before the first row is drawn: "page X of Y" needs no second
+// pass and the document streams out page by page. Text from users is drawn literally.
+
+const PAGE = { size: 'A4', layout: 'landscape' as const, margin: 36 };
+const FONT_SIZE = 7.5;
+const CHAR_W = FONT_SIZE * 0.602; // DejaVu Sans Mono / Courier advance width
+const LINE_H = 9.5;
+const ROW_H = LINE_H * 2 + 3;
+const TOP = 36 + 34;
+const BOTTOM_RESERVE = 30;
+
+const COLS: Array<{ key: string; width: number }> = [
+  { key: 'seq', width: 9 },
+  { key: 'time (UTC)', width: 26 },
+  { key: 'actor', width: 30 },
+  { key: 'action', width: 28 },
+  { key: 'entity', width: 30 },
+  { key: 'reason / context', width: 60 },
+];
+
+export function rowsPerPage(): number {
+  const height = 595.28 - TOP - BOTTOM_RESERVE;
+  return Math.floor(height / ROW_H);
+}
+
+export function totalPages(rows: number): number {
+  return 1 + Math.max(1, Math.ceil(rows / rowsPerPage())) + 1;
+}
+
+function clean(s: unknown): string {
+  const text = s === null || s === undefined ? '' : typeof s === 'string' ? s : JSON.stringify(s);
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
+}
+
+function fit(s: string, chars: number): string {
+  return s.length <= chars ? s.padEnd(chars) : `${s.slice(0, chars - 1)}…`;
+}
+
+/** "Signed: Name (ID) — MEANING" for events that are electronic signatures (21 CFR 11.50). */
+export function manifestationOf(r: Pick<TExportRow, 'action' | 'new_value' | 'occurred_at'>): string | null {
+  if (r.action !== 'record.sign' && r.action !== 'change_request.approve' && r.action !== 'change_request.reject') return null;
+  const v = (r.new_value ?? {}) as Record<string, unknown>;
+  if (!v.printedName || !v.meaning) return null;
+  return `Signed: ${String(v.printedName)} (${String(v.employeeId ?? '')}) — ${String(v.meaning)} — ${r.occurred_at.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export class AuditPdfWriter {
+  readonly doc: PDFKit.PDFDocument;
+  private readonly fonts: { regular: string; bold: string; mono: string };
+  private page = 0;
+  private rowOnPage = 0;
+  private readonly pages: number;
+  private readonly perPage = rowsPerPage();
+
+  constructor(private readonly h: TExportHeader) {
+    this.doc = new PDFDocument({ ...PAGE, autoFirstPage: false, info: { Title: `Audit trail ${h.chainId}`, Creator: 'Custos' } });
+    this.fonts = registerFonts(this.doc);
+    this.pages = totalPages(h.rows);
+    this.titlePage();
+  }
+
+  private addPage() {
+    this.doc.addPage(PAGE);
+    this.page += 1;
+    this.doc.font(this.fonts.regular).fontSize(7.5).fillColor('#475569');
+    this.doc.text(`Custos audit trail · chain ${this.h.chainId} · exported ${this.h.exportedAt} by ${this.h.exportedBy} · page ${this.page} of ${this.pages}`, 36, 595.28 - 24, {
+      lineBreak: false,
+    });
+    this.doc.fillColor('black');
+  }
+
+  private block(lines: Array<[string, string]>, y: number) {
+    for (const [k, v] of lines) {
+      this.doc.font(this.fonts.bold).fontSize(9).text(`${k}:`, 36, y, { lineBreak: false });
+      this.doc.font(this.fonts.regular).text(v, 170, y, { width: 620 });
+      y = this.doc.y + 3;
+    }
+    return y;
+  }
+
+  private header(): Array<[string, string]> {
+    const h = this.h;
+    return [
+      ['Exported by', h.exportedBy],
+      ['Exported at (UTC)', h.exportedAt],
+      ['Chain', h.chainId],
+      ['Filter', formatFilter(h.filter)],
+      ['Events', String(h.rows)],
+      ['Seq range', h.firstSeq ? `${h.firstSeq} – ${h.lastSeq}` : 'none'],
+      ['Head', `seq ${h.headSeq}, hash ${h.headHash}`],
+      ['Chain verification', h.verification.summary],
+    ];
+  }
+
+  private titlePage() {
+    this.addPage();
+    this.doc.font(this.fonts.bold).fontSize(16).text('Audit trail export', 36, 40);
+    this.doc.font(this.fonts.regular).fontSize(9).fillColor('#334155').text('21 CFR 11.10(e) · EU GMP Annex 11 §9 — computer-generated, time-stamped, hash-chained', 36, 62);
+    this.doc.fillColor('black');
+    this.block(this.header(), 90);
+  }
+
+  private tableHeader() {
+    let x = 36;
+    this.doc.font(this.fonts.bold).fontSize(FONT_SIZE);
+    for (const c of COLS) {
+      this.doc.text(c.key, x, 44, { lineBreak: false });
+      x += c.width * CHAR_W + 6;
+    }
+    this.doc.moveTo(36, TOP - 6).lineTo(806, TOP - 6).lineWidth(0.5).strokeColor('#94a3b8').stroke();
+  }
+
+  addRows(rows: TExportRow[]) {
+    const mono = this.fonts.mono;
+    for (const r of rows) {
+      if (this.page === 1 || this.rowOnPage === this.perPage) {
+        this.addPage();
+        this.tableHeader();
+        this.rowOnPage = 0;
+      }
+      const y = TOP + this.rowOnPage * ROW_H;
+      const cells = [
+        r.seq,
+        r.occurred_at.slice(0, 26).replace('T', ' '),
+        `${r.actor_id}${r.actor_name ? ` ${r.actor_name}` : ''}`,
+        r.action,
+        `${r.entity_type}${r.entity_id ? `:${r.entity_id}` : ''}`,
+        r.reason ?? r.context_ref ?? '',
+      ];
+      let x = 36;
+      this.doc.font(mono).fontSize(FONT_SIZE);
+      for (let i = 0; i < COLS.length; i++) {
+        this.doc.text(fit(clean(cells[i]), COLS[i].width), x, y, { lineBreak: false });
+        x += COLS[i].width * CHAR_W + 6;
+      }
+      const second = manifestationOf(r) ?? (r.context_ref && r.reason ? `context: ${r.context_ref}` : `hash ${r.hash}`);
+      this.doc.fillColor(manifestationOf(r) ? '#0f172a' : '#64748b');
+      this.doc.text(fit(clean(second), 180), 36 + 9 * CHAR_W + 6, y + LINE_H, { lineBreak: false });
+      this.doc.fillColor('black');
+      this.rowOnPage += 1;
+    }
+  }
+
+  finish(): void {
+    if (this.page === 1) {
+      this.addPage();
+      this.doc.font(this.fonts.regular).fontSize(10).text('No events match the filter.', 36, TOP);
+    }
+    this.addPage();
+    this.doc.font(this.fonts.bold).fontSize(13).text('Verification', 36, 40);
+    let y = this.block(
+      [
+        ['Chain verification', this.h.verification.summary],
+        ['Verified range', `seq ${this.h.verification.checkedFrom} – ${this.h.verification.checkedTo ?? 'head'}`],
+      ],
+      64,
+    );
+    const c = this.h.checkpoint;
+    this.doc.font(this.fonts.bold).fontSize(11).text('Signed checkpoint covering the range', 36, y + 8);
+    y = this.doc.y + 4;
+    if (!c) {
+      this.doc.font(this.fonts.regular).fontSize(9).text('None: no checkpoint was signed at or after the last exported event.', 36, y);
+    } else {
+      y = this.block(
+        [
+          ['Checkpoint', `#${c.id} at seq ${c.seq}, signed ${c.signedAt}`],
+          ['Head hash signed', c.hash],
+          ['Key id (SHA-256 of key)', c.keyId],
+          ['Signed payload', c.payload],
+          ['Signature (ECDSA P-256, r||s hex)', c.signature],
+        ],
+        y,
+      );
+      this.doc.font(this.fonts.mono).fontSize(7).text(c.publicKey, 36, y + 4);
+    }
+    this.doc.end();
+  }
+}
