@@ -45,7 +45,7 @@ export const ZAuditFilter = z
   })
   .refine((f) => !f.from || !f.to || Date.parse(f.from) <= Date.parse(f.to), { path: ['to'], message: 'must not be before from' });
 
-export type TAuditFilter = z.output<typeof ZAuditFilter>;
+export type TAuditFilter = Partial<z.output<typeof ZAuditFilter>>;
 
 export const FILTER_KEYS = ['from', 'to', 'actor', 'action', 'entityType', 'entityId', 'contextRef', 'q', 'fromSeq', 'toSeq'] as const;
 
