@@ -130,7 +130,7 @@ describe('audit viewer and exports', () => {
       const ch = bytes[pos];
       const mutated = Buffer.from(bytes);
       mutated[pos] = ch === 0x61 ? 0x62 : ch === 0x30 ? 0x31 : 0x61; // a→b, 0→1, else →a
-      const r = verifyBundle(mutated.toString('utf8'));
+      const r = verifyBundle(mutated.toString('utf8')) as { ok: boolean; reason?: string; position?: number; seq?: string; checkpoint?: number };
       expect(r.ok, `byte ${pos} changed but the bundle still verifies: …${textOk.slice(Math.max(0, pos - 60), pos)}[${textOk[pos]}]${textOk.slice(pos + 1, pos + 30)}…`).toBe(false);
       const inEvent = spans.find((sp: { start: number; end: number }) => pos >= sp.start && pos < sp.end);
       if (inEvent && r.position === undefined && r.checkpoint === undefined && r.seq !== undefined) {
