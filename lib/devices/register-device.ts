@@ -1,0 +1,112 @@
+import { createPublicKey } from 'node:crypto';
+import { z } from 'zod';
+import { appendAudit } from '@/lib/audit/append-audit';
+import type { TAuditActor } from '@/lib/audit/events';
+import { seal } from '@/lib/crypto/secret-box';
+import type { TDb, TTx } from '@/lib/db/client';
+import { AppError } from '@/lib/errors/app-error';
+
+export const ZDeviceKey = z
+  .object({
+    hmacSecretHex: z.string().regex(/^([0-9a-fA-F]{2}){32,256}$/, 'HMAC secret: 32 to 256 bytes as hex').optional(),
+    publicKeyPem: z.string().max(10_000).optional(),
+  })
+  .refine((k) => Boolean(k.hmacSecretHex) !== Boolean(k.publicKeyPem), 'Give either an HMAC secret or an ECDSA public key');
+
+export const ZRegisterDevice = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{1,99}$/, 'Device ID: 2–100 letters, digits, dot, dash, colon or underscore'),
+  keyVersion: z.coerce.number().int().min(1).max(10_000).default(1),
+  sensors: z.array(z.string().trim().min(1).max(100)).max(1000).default([]),
+  description: z.string().max(500).default(''),
+  firmwareVersion: z.string().max(100).nullish(),
+  calibrationDue: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Calibration due: YYYY-MM-DD').nullish(),
+  allowedTopics: z.array(z.string().min(1).max(500)).max(100).default([]),
+  expectedIntervalS: z.coerce.number().int().positive().nullish(),
+  limitMin: z.coerce.number().finite().nullish(),
+  limitMax: z.coerce.number().finite().nullish(),
+  limitMinDurationS: z.coerce.number().int().min(0).default(0),
+  unit: z.string().max(20).nullish(),
+  key: ZDeviceKey,
+});
+export type TRegisterDevice = z.input<typeof ZRegisterDevice>;
+
+/** Parses a P-256 public key once, at registration; refuses anything else. */
+export function parsePublicKey(pem: string): string {
+  let key;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw new AppError('BAD_REQUEST', 'Not a PEM public key', { publicKey: 'invalid' });
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new AppError('BAD_REQUEST', 'The public key must be ECDSA P-256', { publicKey: 'wrong curve' });
+  }
+  return key.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+export function sealKeyMaterial(deviceId: string, version: number, k: z.output<typeof ZDeviceKey>) {
+  return k.hmacSecretHex
+    ? { hmacSecretEnc: seal(Buffer.from(k.hmacSecretHex, 'hex'), `device:${deviceId}:${version}`), publicKeyPem: null }
+    : { hmacSecretEnc: null, publicKeyPem: parsePublicKey(k.publicKeyPem!) };
+}
+
+/**
+ * Registers a device (seed 000, HMAC) or gateway (seed 001, ECDSA) with its first key version.
+ * The secret is sealed at rest; the registration is audited (never the secret itself).
+ */
+export async function registerDevice(db: TDb, input: TRegisterDevice, actor: TAuditActor) {
+  const p = ZRegisterDevice.safeParse(input);
+  if (!p.success) {
+    const fields: Record<string, string> = {};
+    for (const i of p.error.issues) fields[String(i.path[0] ?? 'key')] ??= i.message;
+    throw new AppError('BAD_REQUEST', Object.values(fields)[0], fields);
+  }
+  const d = p.data;
+  if (d.limitMin != null && d.limitMax != null && d.limitMin >= d.limitMax) throw new AppError('BAD_REQUEST', 'The lower limit must be below the upper limit', { limitMin: 'invalid' });
+  const material = sealKeyMaterial(d.id, d.keyVersion, d.key);
+  const kind = material.hmacSecretEnc ? 'hmac' : 'ecdsa';
+  return db.$transaction(async (tx) => insertDevice(tx, { ...d, kind, material }, actor));
+}
+
+async function insertDevice(
+  tx: TTx,
+  d: z.output<typeof ZRegisterDevice> & { kind: string; material: { hmacSecretEnc: string | null; publicKeyPem: string | null } },
+  actor: TAuditActor,
+) {
+  if (await tx.device.findUnique({ where: { id: d.id }, select: { id: true } })) throw new AppError('CONFLICT', `Device ${d.id} is already registered`, { id: 'taken' });
+  if (d.sensors.length) {
+    const owned = await tx.deviceSensor.findMany({ where: { sensorId: { in: d.sensors } }, select: { sensorId: true, deviceId: true } });
+    if (owned.length) throw new AppError('CONFLICT', `Sensor ${owned[0].sensorId} already belongs to ${owned[0].deviceId}`, { sensors: 'taken' });
+  }
+  await tx.device.create({
+    data: {
+      id: d.id,
+      kind: d.kind,
+      description: d.description,
+      firmwareVersion: d.firmwareVersion ?? null,
+      calibrationDue: d.calibrationDue ? new Date(`${d.calibrationDue}T00:00:00Z`) : null,
+      allowedTopics: d.allowedTopics,
+      expectedIntervalS: d.expectedIntervalS ?? null,
+      limitMin: d.limitMin ?? null,
+      limitMax: d.limitMax ?? null,
+      limitMinDurationS: d.limitMinDurationS,
+      unit: d.unit ?? null,
+      keys: { create: { version: d.keyVersion, ...d.material } },
+      sensors: { create: d.sensors.map((sensorId) => ({ sensorId })) },
+      state: { create: {} },
+    },
+    select: { id: true },
+  });
+  const { material: _m, key: _k, ...visible } = d;
+  await appendAudit(tx, [
+    {
+      actor,
+      action: 'device.register',
+      entityType: 'Device',
+      entityId: d.id,
+      newValue: { ...visible, keyKind: d.kind, publicKeyPem: d.material.publicKeyPem },
+      reason: actor.type === 'system' ? `provisioned by ${actor.id}` : null,
+    },
+  ]);
+  return { id: d.id, kind: d.kind, keyVersion: d.keyVersion };
+}
