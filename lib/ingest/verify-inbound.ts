@@ -40,9 +40,13 @@ export type TVerdict = { ok: true; reading: TAcceptedReading } | { ok: false; re
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest();
 
-/** seed 001 bodies carry "canonical" and "sig"; everything else is read as seed 000. */
+/**
+ * Seed 000 payloads always carry the key "payload_version"; seed 001 bodies carry "canonical"
+ * and "sig" and never "payload_version" as a key (inside their canonical string its quotes are
+ * escaped, so the unescaped token cannot appear).
+ */
 function looksLikeGatewayBody(raw: Buffer): boolean {
-  return raw.includes('"canonical"') && raw.includes('"sig"');
+  return !raw.includes('"payload_version"') && raw.includes('"canonical"') && raw.includes('"sig"');
 }
 
 export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBytes?: number } = {}): TVerdict {
@@ -71,7 +75,9 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
         unit: r.reading.unit,
         deviceTs: r.reading.timestampUtc,
         rawSha256,
-        dedupKey: sha256(`ecdsa\u0000${r.gatewayId}\u0000${r.seq.toString()}`),
+        // (gateway, seq) as the sync protocol defines it, plus the signed content: a retried sync
+        // is stored once, and a gateway whose local sequence restarted loses nothing.
+        dedupKey: sha256(`ecdsa\u0000${r.gatewayId}\u0000${r.seq.toString()}\u0000${r.canonicalHash}`),
       },
     };
   }

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '@/lib/audit/append-audit';
 import { parseAuditFilter } from '@/lib/audit/audit-filter';

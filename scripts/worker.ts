@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { createDb } from '@/lib/db/client';
+import { DatabaseUnreachableError, resolveDatabase } from '@/lib/db/resolve-database';
+import { checkCommLoss } from '@/lib/ingest/check-comm-loss';
+import { Ingestor } from '@/lib/ingest/ingestor';
+import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
+
+// `npm run worker`: the MQTT ingest worker. Any number can run: with CUSTOS_MQTT_SHARE set they
+// split the topics through a shared subscription ($share/<group>/<filter>).
+const log = (line: string) => console.log(`worker: ${line}`);
+
+export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
+  const url = env.MQTT_URL || 'mqtt://127.0.0.1:1883';
+  const filters = (env.CUSTOS_MQTT_TOPICS || 'pharma/#').split(',').map((s) => s.trim()).filter(Boolean);
+  const share = env.CUSTOS_MQTT_SHARE ?? '';
+  const connections = Math.max(1, Number(env.CUSTOS_MQTT_CONNECTIONS || (share ? 4 : 1)));
+  const protocolVersion = env.CUSTOS_MQTT_PROTOCOL === '5' ? 5 : 4;
+  const qos = env.CUSTOS_MQTT_QOS === '2' ? 2 : 1;
+  const clientBase = env.CUSTOS_MQTT_CLIENT_ID || `custos-worker-${os.hostname()}`;
+  const tlsOpts =
+    env.CUSTOS_MQTT_CA || env.CUSTOS_MQTT_CERT
+      ? {
+          ca: env.CUSTOS_MQTT_CA ? readFileSync(env.CUSTOS_MQTT_CA) : undefined,
+          cert: env.CUSTOS_MQTT_CERT ? readFileSync(env.CUSTOS_MQTT_CERT) : undefined,
+          key: env.CUSTOS_MQTT_KEY ? readFileSync(env.CUSTOS_MQTT_KEY) : undefined,
+          rejectUnauthorized: true,
+        }
+      : undefined;
+  if (connections > 1 && !share) throw new Error('CUSTOS_MQTT_CONNECTIONS > 1 needs CUSTOS_MQTT_SHARE (a shared subscription group)');
+
+  const db = await resolveDatabase();
+  const prisma = createDb(db.appUrl);
+  const ingestor = new Ingestor(prisma);
+  await ingestor.keys.load();
+  const subs = Array.from({ length: connections }, (_, i) =>
+    new AckAfterCommitSubscriber({
+      url,
+      clientId: connections > 1 ? `${clientBase}-${i}` : clientBase,
+      filters: filters.map((f) => (share ? `$share/${share}/${f}` : f)),
+      qos,
+      protocolVersion,
+      username: env.MQTT_USERNAME,
+      password: env.MQTT_PASSWORD,
+      tls: tlsOpts,
+      maxBatch: Number(env.CUSTOS_INGEST_BATCH || 500),
+      log,
+      onBatch: async (msgs) => {
+        await ingestor.ingest(msgs.map((m) => ({ source: 'mqtt' as const, topic: m.topic, raw: m.payload, receivedAt: m.receivedAt })));
+      },
+    }),
+  );
+  await Promise.all(subs.map((s) => s.start()));
+  log(`consuming ${filters.join(', ')} from ${url} (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}, QoS ${qos}, ${connections} connection(s)${share ? `, shared group ${share}` : ''})`);
+  const commLoss = setInterval(() => {
+    checkCommLoss(prisma).catch((e) => log(`comm-loss check failed: ${(e as Error).message}`));
+  }, Number(env.CUSTOS_COMM_LOSS_CHECK_S || 10) * 1000);
+  const stats = setInterval(() => {
+    const t = subs.reduce((a, s) => ({ received: a.received + s.stats.received, committed: a.committed + s.stats.committed, failures: a.failures + s.stats.failures }), { received: 0, committed: 0, failures: 0 });
+    if (env.CUSTOS_WORKER_QUIET !== '1') log(`received ${t.received}, committed ${t.committed}, failed batches ${t.failures}`);
+  }, 30_000);
+  stats.unref();
+  return {
+    subs,
+    async stop() {
+      clearInterval(commLoss);
+      clearInterval(stats);
+      await Promise.all(subs.map((s) => s.stop()));
+      const committed = subs.reduce((a, s) => a + s.stats.committed, 0);
+      log(`stopped: committed ${committed} message(s) in ${subs.reduce((a, s) => a + s.stats.batches, 0)} batch(es)`);
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}
+
+if (process.argv[1] && /worker\.ts$/.test(process.argv[1])) {
+  startWorker().then(
+    (w) => {
+      const stop = async () => {
+        log('stopping');
+        await w.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop());
+      process.on('SIGTERM', () => void stop());
+    },
+    (e: unknown) => {
+      console.error(`worker: ${e instanceof DatabaseUnreachableError ? (e as Error).message : `start failed: ${(e as Error).message}`}`);
+      process.exit(1);
+    },
+  );
+}
