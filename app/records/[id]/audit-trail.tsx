@@ -1,0 +1,42 @@
+import type { TRecordView } from '@/lib/records/get-record';
+import { formatUtc } from '@/lib/esign/manifestation';
+
+/** Who did what to this record, when and why (21 CFR 11.10(e)), newest first. */
+export function AuditTrail({ events }: { events: TRecordView['audit'] }) {
+  if (events.length === 0) return <p className="text-sm text-slate-600">No events.</p>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">Audit trail</caption>
+        <thead className="text-xs text-slate-600">
+          <tr>
+            <th scope="col" className="py-1.5 pr-3 font-medium">Seq</th>
+            <th scope="col" className="py-1.5 pr-3 font-medium">Time (UTC)</th>
+            <th scope="col" className="py-1.5 pr-3 font-medium">Actor</th>
+            <th scope="col" className="py-1.5 pr-3 font-medium">Action</th>
+            <th scope="col" className="py-1.5 pr-3 font-medium">Reason</th>
+            <th scope="col" className="py-1.5 font-medium">Context</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {events.map((a) => (
+            <tr key={a.seq} className="align-top">
+              <td className="py-1.5 pr-3 text-slate-600 tabular-nums">{a.seq}</td>
+              <td className="py-1.5 pr-3 whitespace-nowrap">
+                <time dateTime={a.occurredAt.toISOString()}>{formatUtc(a.occurredAt).replace(' UTC', '')}</time>
+              </td>
+              <td className="py-1.5 pr-3">
+                {a.actorName ?? a.actorId} {a.actorName && <span className="text-xs text-slate-600">({a.actorId})</span>}
+              </td>
+              <td className="py-1.5 pr-3">
+                <code className="font-mono text-xs text-slate-800">{a.action}</code>
+              </td>
+              <td className="py-1.5 pr-3">{a.reason ?? <span className="text-slate-500">—</span>}</td>
+              <td className="py-1.5 font-mono text-[11px] [overflow-wrap:anywhere] text-slate-600">{a.contextRef ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
