@@ -8,6 +8,8 @@ import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/
 import { isAppError } from '@/lib/errors/app-error';
 import { createUser } from '@/lib/users/create-user';
 import { UsageError, bigintFlag, parseFlags } from './cli/args';
+import { devicesCommand } from './cli/devices';
+import { quarantineCommand, telemetryCommand } from './cli/telemetry';
 
 const USAGE = `usage: npm run custos -- <command> [flags] [--json]
 
@@ -22,6 +24,19 @@ commands:
                [--email EMAIL] [--no-force-change]
                                    create a user (must change the password at first sign-in
                                    unless --no-force-change); audited as system:cli
+
+  devices add --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM) [--key-version N]
+              [--sensor SENSOR_ID ...] [--topic FILTER ...] [--firmware V] [--calibration-due YYYY-MM-DD]
+              [--expected-interval S] [--limit-min X] [--limit-max X] [--limit-duration S] [--unit U]
+                                   register a telemetry device (HMAC, seed 000) or gateway (ECDSA, seed 001)
+  devices rotate-key --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM)
+                                   add a key version (older versions stay verifiable)
+  devices list                     devices, key versions and sensors
+  telemetry list [--device ID] [--limit N]
+                                   newest readings
+  telemetry prove --id N           prove a reading's inclusion in its batch's Merkle root in the audit chain
+  quarantine list [--status held|reinjected|discarded] [--limit N]
+                                   rejected payloads, sealed
 
 With DATABASE_URL unset, commands use the embedded database in ./data (the running npm start's, if any).`;
 
@@ -146,6 +161,9 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     default:
+      if (group === 'devices') return devicesCommand(verb, rest);
+      if (group === 'telemetry') return telemetryCommand(verb, rest);
+      if (group === 'quarantine') return quarantineCommand(verb, rest);
       throw new UsageError(group ? `unknown command: ${[group, verb].filter(Boolean).join(' ')}` : 'no command given');
   }
 }
