@@ -5,7 +5,10 @@ import type { ReactNode } from 'react';
 import { LockManager } from '@/components/auth/lock-manager';
 import { SessionMenu } from '@/components/auth/session-menu';
 import { authConfig } from '@/lib/auth/auth-config';
+import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { currentSession } from '@/lib/auth/require-user';
+import { countQueues } from '@/lib/change-requests/list-change-requests';
+import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
 import type { TPermission } from '@/lib/rbac/permissions';
 import './globals.css';
@@ -31,13 +34,30 @@ export const metadata: Metadata = {
 };
 
 // Navigation shows what the person may open; every page checks again on the server.
-const NAV: Array<{ href: string; label: string; permission?: TPermission }> = [
+// `signedIn`: for everyone signed in, whatever their permissions (e.g. their own requests).
+const NAV: Array<{ href: string; label: string; permission?: TPermission; signedIn?: boolean }> = [
   { href: '/', label: 'Home' },
+  { href: '/records', label: 'Records', permission: 'records.read' },
+  { href: '/change-requests', label: 'Change requests', signedIn: true },
+  { href: '/admin/users', label: 'Users', permission: 'users.read' },
+  { href: '/admin/roles', label: 'Roles', permission: 'roles.read' },
   { href: '/admin/security-alerts', label: 'Security alerts', permission: 'security_alerts.read' },
+  { href: '/audit', label: 'Audit trail', permission: 'audit.read' },
 ];
 
 // Every page shows who is signed in: nothing is rendered at build time.
 export const dynamic = 'force-dynamic';
+
+/** Change requests waiting for this person's approval, for the navigation badge. */
+async function waitingCount(user: TCurrentUser | null): Promise<number> {
+  if (!user) return 0;
+  try {
+    return (await countQueues(getDb(), user)).waiting;
+  } catch {
+    // The header must render even when the database is down.
+    return 0;
+  }
+}
 
 async function sessionForChrome() {
   try {
@@ -52,7 +72,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const { state, user } = await sessionForChrome();
   const active = state === 'ok' ? user : null;
   const cfg = authConfig();
-  const links = NAV.filter((l) => !l.permission || can(active, l.permission));
+  const links = NAV.filter((l) => (l.permission ? can(active, l.permission) : !l.signedIn || active));
+  const waiting = await waitingCount(active);
   return (
     <html lang="en" className={inter.variable}>
       <body className="font-sans">
@@ -81,6 +102,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                       className="rounded-md px-2.5 py-1.5 font-medium text-slate-700 hover:bg-slate-100 hover:text-slate-900"
                     >
                       {l.label}
+                      {l.href === '/change-requests' && waiting > 0 && ' '}
+                      {l.href === '/change-requests' && waiting > 0 && (
+                        <span className="ml-1 rounded-full bg-accent-700 px-1.5 py-px text-xs font-semibold text-white tabular-nums" data-testid="nav-waiting">
+                          {waiting}
+                          <span className="sr-only"> waiting for your approval</span>
+                        </span>
+                      )}
                     </Link>
                   </li>
                 ))}

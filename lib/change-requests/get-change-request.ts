@@ -79,6 +79,7 @@ export async function getChangeRequest(db: TDb, user: TCurrentUser, id: string) 
 
 /** The one-time password of an applied user creation or reset, shown once to the requester. */
 export async function revealChangeSecret(db: TDb, user: TCurrentUser, id: string): Promise<string> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('NOT_FOUND', 'Change request not found');
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<Array<{ requester_id: string; secret_enc: string | null; secret_revealed_at: Date | null }>>`
       SELECT requester_id, secret_enc, secret_revealed_at FROM change_requests WHERE id = ${id}::uuid FOR UPDATE`;

@@ -75,7 +75,15 @@ export async function requestChange(
       throw new AppError('CONFLICT', `A role named ${String(payload.name)} exists`, { name: 'taken' });
     }
 
-    const payloadCanonical = canonicalize(payload);
+    // 11.70: what approvers sign binds the change to its kind, its target and the state the
+    // target was in when the request was submitted — not just to the requested values.
+    const payloadCanonical = canonicalize({
+      kind,
+      targetUserId,
+      targetRoleId,
+      targetStateHash: before ? stateHash(before).toString('hex') : null,
+      payload,
+    });
     const payloadHash = contentHashOf(payloadCanonical);
     const approvals = requiredApprovals(kind, before as { roles?: string[] } | null);
     const expiresAt = new Date(Date.now() + CR_EXPIRY_DAYS() * 86_400_000);

@@ -1,0 +1,111 @@
+import type { Metadata } from 'next';
+import { DataTable } from '@/components/data-table/data-table';
+import { DataTableToolbar } from '@/components/data-table/data-table-toolbar';
+import { Alert } from '@/components/ui/alert';
+import { DisabledButton } from '@/components/ui/disabled-button';
+import { PageHeader } from '@/components/ui/page-header';
+import { requirePageUser } from '@/lib/auth/require-user';
+import { CR_KIND_CONFIG } from '@/lib/change-requests/kinds';
+import { getDb } from '@/lib/db/client';
+import { isAppError } from '@/lib/errors/app-error';
+import { can } from '@/lib/rbac/require-permission';
+import { listUsers } from '@/lib/users/list-users';
+import { RequestChangeDialog } from '@/app/change-requests/request-change-dialog';
+import { NotPermitted } from '../not-permitted';
+import { userColumns } from './columns';
+
+export const metadata: Metadata = { title: 'Users' };
+export const dynamic = 'force-dynamic';
+
+const PARAMS = ['q', 'status', 'role', 'sort', 'dir', 'page', 'pageSize'] as const;
+
+export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requirePageUser('/admin/users');
+  if (!can(user, 'users.read')) return <NotPermitted title="Users" permission="users.read" />;
+  const sp = await searchParams;
+  const raw: Record<string, string> = {};
+  for (const k of PARAMS) {
+    const v = Array.isArray(sp[k]) ? sp[k][0] : sp[k];
+    if (typeof v === 'string' && v.trim() !== '') raw[k] = v;
+  }
+
+  let result: Awaited<ReturnType<typeof listUsers>> | null = null;
+  let error: { message: string; fields: Record<string, string> } | null = null;
+  try {
+    result = await listUsers(getDb(), user, raw);
+  } catch (e) {
+    if (!isAppError(e) || e.code !== 'BAD_REQUEST') throw e;
+    error = { message: e.message, fields: e.fields ?? {} };
+    // The filter is wrong, not the page: still offer the role names.
+    result = null;
+  }
+  const roleNames = result?.roleNames ?? (await listUsers(getDb(), user, {})).roleNames;
+  const filtered = Boolean(raw.q || raw.status || raw.role);
+
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description="Accounts, their roles and state. Every change to an account is a change request approved by someone else."
+        actions={
+          can(user, 'users.create') ? (
+            <RequestChangeDialog
+              triggerLabel="Request new user"
+              triggerVariant="primary"
+              title="Request a new user"
+              kind="user.create"
+              approvals={CR_KIND_CONFIG['user.create'].approvals}
+              fields={[
+                { type: 'text', name: 'employeeId', label: 'Employee ID', required: true, hint: '2–64 letters, digits, dot, dash or underscore' },
+                { type: 'text', name: 'displayName', label: 'Full name', required: true, hint: 'Printed with every signature of this person' },
+                { type: 'email', name: 'email', label: 'Email' },
+                { type: 'checkboxes', name: 'roles', label: 'Roles', options: roleNames.map((r) => ({ value: r, label: r })) },
+              ]}
+            />
+          ) : (
+            <DisabledButton variant="primary" reason="Requires the permission users.create">
+              Request new user
+            </DisabledButton>
+          )
+        }
+      />
+      <div className="grid gap-3">
+        <DataTableToolbar
+          action="/admin/users"
+          filters={[
+            { type: 'search', name: 'q', label: 'Search', value: raw.q, placeholder: 'Employee ID, name or email' },
+            {
+              type: 'select',
+              name: 'status',
+              label: 'Status',
+              value: raw.status,
+              placeholder: 'Any status',
+              options: [
+                { value: 'active', label: 'Active' },
+                { value: 'locked', label: 'Locked' },
+                { value: 'disabled', label: 'Disabled' },
+              ],
+            },
+            { type: 'select', name: 'role', label: 'Role', value: raw.role, placeholder: 'Any role', options: roleNames.map((r) => ({ value: r, label: r })) },
+          ]}
+          keep={{ sort: result?.query.sort, dir: result?.query.dir, pageSize: raw.pageSize }}
+          errors={error?.fields}
+        />
+        {error ? (
+          <Alert tone="danger">{error.message}. Correct the filter or clear it.</Alert>
+        ) : (
+          result && (
+            <DataTable
+              caption="Users"
+              columns={userColumns}
+              data={result.items}
+              rowCount={result.total}
+              state={{ sort: result.query.sort, dir: result.query.dir, page: result.page, pageSize: result.pageSize }}
+              empty={filtered ? 'No users match these filters.' : 'No users yet.'}
+            />
+          )
+        )}
+      </div>
+    </>
+  );
+}

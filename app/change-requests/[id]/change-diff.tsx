@@ -1,0 +1,144 @@
+import type { ReactNode } from 'react';
+
+// What the request changes, field by field: the state it was submitted against (before) and
+// what it will be once applied (after). Lists show what is added and removed, in words as well
+// as colour.
+
+type TValue = string | null | { list: string[]; added: string[]; removed: string[] };
+
+export interface TDiffRow {
+  field: string;
+  before: TValue;
+  after: TValue;
+  note?: string;
+}
+
+const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+function listChange(before: string[], after: string[]): TValue {
+  return { list: [...new Set([...before, ...after])].sort(), added: after.filter((x) => !before.includes(x)), removed: before.filter((x) => !after.includes(x)) };
+}
+
+export function diffRows(kind: string, before: Record<string, unknown> | null, payload: Record<string, unknown>): TDiffRow[] {
+  const b = before ?? {};
+  const roles = strings(b.roles);
+  switch (kind) {
+    case 'user.create':
+      return [
+        { field: 'Employee ID', before: null, after: str(payload.employeeId) },
+        { field: 'Name', before: null, after: str(payload.displayName) },
+        { field: 'Email', before: null, after: str(payload.email) },
+        { field: 'Roles', before: null, after: listChange([], strings(payload.roles)) },
+        { field: 'Password', before: null, after: 'One-time password', note: 'Shown once to the requester; must be changed at first sign-in' },
+      ];
+    case 'user.update':
+      return [
+        ...('displayName' in payload ? [{ field: 'Name', before: str(b.displayName), after: str(payload.displayName) }] : []),
+        ...('email' in payload ? [{ field: 'Email', before: str(b.email), after: str(payload.email) }] : []),
+      ];
+    case 'user.assign_role':
+      return [{ field: 'Roles', before: roles.join(', ') || null, after: listChange(roles, [...new Set([...roles, String(payload.role)])]) }];
+    case 'user.remove_role':
+      return [{ field: 'Roles', before: roles.join(', ') || null, after: listChange(roles, roles.filter((r) => r !== String(payload.role))) }];
+    case 'user.disable':
+      return [{ field: 'Status', before: str(b.status), after: 'disabled', note: 'Every open session of the user ends' }];
+    case 'user.enable':
+      return [{ field: 'Status', before: str(b.status), after: 'active' }];
+    case 'user.unlock':
+      return [{ field: 'Locked', before: b.locked ? 'Yes' : 'No', after: 'No', note: 'Failed sign-in attempts are reset' }];
+    case 'user.reset_password':
+      return [{ field: 'Password', before: 'Current password', after: 'One-time password', note: 'Shown once to the requester; every open session ends' }];
+    case 'role.create':
+      return [
+        { field: 'Name', before: null, after: str(payload.name) },
+        { field: 'Description', before: null, after: str(payload.description) },
+        { field: 'Permissions', before: null, after: listChange([], strings(payload.permissions)) },
+      ];
+    case 'role.update_permissions': {
+      const was = strings(b.permissions);
+      const will = strings(payload.permissions);
+      const added = will.filter((x) => !was.includes(x));
+      const removed = was.filter((x) => !will.includes(x));
+      const kept = will.filter((x) => was.includes(x));
+      return [
+        { field: 'Added', before: null, after: { list: added, added, removed: [] } },
+        { field: 'Removed', before: null, after: { list: removed, added: [], removed } },
+        { field: 'Unchanged', before: null, after: { list: kept, added: [], removed: [] } },
+      ];
+    }
+    default:
+      return Object.keys(payload).map((k) => ({ field: k, before: str(b[k]), after: str(payload[k]) }));
+  }
+}
+
+function Plain({ v }: { v: string | null }) {
+  return v === null ? <span className="text-slate-500">—</span> : <span className="break-words">{v}</span>;
+}
+
+function ListDiff({ v }: { v: Exclude<TValue, string | null> }) {
+  if (v.list.length === 0) return <span className="text-slate-500">None</span>;
+  return (
+    <ul className="flex flex-wrap gap-1">
+      {v.list.map((x) => {
+        const added = v.added.includes(x);
+        const removed = v.removed.includes(x);
+        return (
+          <li
+            key={x}
+            className={[
+              'rounded px-1.5 py-0.5 font-mono text-xs ring-1 ring-inset',
+              added ? 'bg-emerald-50 text-emerald-900 ring-emerald-300' : removed ? 'bg-red-50 text-red-800 ring-red-200' : 'bg-slate-50 text-slate-700 ring-slate-200',
+            ].join(' ')}
+          >
+            {added ? '+ ' : removed ? '− ' : ''}
+            {x}
+            {(added || removed) && <span className="sr-only"> ({added ? 'added' : 'removed'})</span>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export function ChangeDiff({ kind, before, payload }: { kind: string; before: Record<string, unknown> | null; payload: Record<string, unknown> }): ReactNode {
+  const rows = diffRows(kind, before, payload);
+  if (rows.length === 0) return <p className="text-sm text-slate-600">Nothing to change.</p>;
+  const listOnly = kind === 'role.update_permissions';
+  return (
+    <table className="w-full text-left text-sm">
+      <caption className="sr-only">Change, field by field</caption>
+      <thead className="text-xs text-slate-600">
+        <tr>
+          <th scope="col" className="w-32 py-1.5 pr-3 font-medium">
+            Field
+          </th>
+          {!listOnly && (
+            <th scope="col" className="py-1.5 pr-3 font-medium">
+              Before
+            </th>
+          )}
+          <th scope="col" className="py-1.5 font-medium">
+            {listOnly ? 'Permissions' : 'After'}
+          </th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-slate-100 align-top">
+        {rows.map((r) => (
+          <tr key={r.field}>
+            <th scope="row" className="py-1.5 pr-3 font-medium text-slate-700">
+              {r.field}
+            </th>
+            {!listOnly && (
+              <td className="py-1.5 pr-3 text-slate-700">{typeof r.before === 'object' && r.before !== null ? <ListDiff v={r.before} /> : <Plain v={r.before} />}</td>
+            )}
+            <td className="py-1.5 text-slate-900">
+              {typeof r.after === 'object' && r.after !== null ? <ListDiff v={r.after} /> : <Plain v={r.after} />}
+              {r.note && <div className="mt-0.5 text-xs text-slate-600">{r.note}</div>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
