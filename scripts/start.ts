@@ -8,7 +8,9 @@ import { createDb } from '@/lib/db/client';
 import { runningEmbedded } from '@/lib/db/embedded';
 import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
+import { portInUse, startEmbeddedBroker } from '@/lib/ingest/embedded-broker';
 import { bootstrapAdmin } from '@/lib/users/bootstrap-admin';
+import { startWorker } from './worker';
 
 // `npm start`: everything on one machine. One line per step, so a newcomer sees progress.
 const step = (msg: string) => console.log(`custos: ${msg}`);
@@ -58,6 +60,22 @@ async function main() {
   }, CHECKPOINT_EVERY_S * 1000);
   timer.unref();
 
+  // MQTT: the configured broker, else one already listening on 127.0.0.1:1883, else Aedes.
+  let stopBroker: () => Promise<void> = async () => {};
+  if (process.env.MQTT_URL) {
+    step(`MQTT broker: ${new URL(process.env.MQTT_URL).host}`);
+  } else if (await portInUse(1883)) {
+    process.env.MQTT_URL = 'mqtt://127.0.0.1:1883';
+    step('MQTT broker: using the broker already listening on 127.0.0.1:1883 (set MQTT_URL to choose another)');
+  } else {
+    const broker = await startEmbeddedBroker(1883);
+    process.env.MQTT_URL = broker.url;
+    stopBroker = broker.stop;
+    step('MQTT broker: embedded Aedes on 127.0.0.1:1883 (MQTT 3.1.1, in memory; set MQTT_URL for a real broker)');
+  }
+  const worker = await startWorker(process.env);
+  step('ingest worker: running (topics ' + (process.env.CUSTOS_MQTT_TOPICS || 'pharma/#') + ')');
+
   if (needsBuild()) {
     step('building the web application (first start or sources changed; takes a minute or two)');
     await run('npx', ['next', 'build']);
@@ -82,6 +100,8 @@ async function main() {
   });
   cleanup = async () => {
     clearInterval(timer);
+    await worker.stop().catch(() => undefined);
+    await stopBroker().catch(() => undefined);
     await prisma.$disconnect();
     await db.close();
   };
