@@ -5,7 +5,7 @@ import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { loadOrCreateServerKey, signingKeyPath } from '@/lib/audit/server-key';
 import { describeDatabaseUrl } from '@/lib/config/database-url';
 import { createDb } from '@/lib/db/client';
-import { runningEmbedded } from '@/lib/db/embedded';
+import { dataDir, runningEmbedded } from '@/lib/db/embedded';
 import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
 import { portInUse, startEmbeddedBroker } from '@/lib/ingest/embedded-broker';
@@ -26,7 +26,7 @@ async function main() {
   if (!process.env.DATABASE_URL) {
     const running = runningEmbedded();
     if (running) throw new Error(`Custos is already running on this data directory (pid ${running.pid}); stop it first`);
-    step('database: embedded PostgreSQL (PGlite) in ./data/pgdata — set DATABASE_URL to use a PostgreSQL server');
+    step(`database: embedded PostgreSQL (PGlite) in ${path.relative(process.cwd(), dataDir()) || '.'}/pgdata — set DATABASE_URL to use a PostgreSQL server`);
   } else {
     step(`database: ${describeDatabaseUrl(process.env.DATABASE_URL)}`);
   }

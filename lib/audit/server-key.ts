@@ -13,7 +13,7 @@ export interface TServerKey {
 }
 
 export function signingKeyPath(env: Record<string, string | undefined> = process.env): string {
-  return path.resolve(/*turbopackIgnore: true*/ env.CUSTOS_SIGNING_KEY_FILE || path.join('data', 'keys', 'audit-signing-key.pem'));
+  return path.resolve(/*turbopackIgnore: true*/ env.CUSTOS_SIGNING_KEY_FILE || path.join(env.CUSTOS_DATA_DIR || 'data', 'keys', 'audit-signing-key.pem'));
 }
 
 /** sha256 of the DER SubjectPublicKeyInfo, hex: names the key in checkpoints and exports. */
