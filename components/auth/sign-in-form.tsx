@@ -7,6 +7,23 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 
+/**
+ * Where a new session goes first: one that must enrol a second factor or change its password is
+ * sent there, not to `next` (the home page is public and would not send it on). The page
+ * checks the state again on the server.
+ */
+async function destinationAfterSignIn(next: string): Promise<string> {
+  try {
+    const res = await fetch('/api/session', { cache: 'no-store' });
+    const { state } = (await res.json()) as { state?: string };
+    if (state === 'mfa_pending') return '/account/mfa';
+    if (state === 'must_change_password' || state === 'password_expired') return `/account/password?next=${encodeURIComponent(next)}`;
+  } catch {
+    // offline or an unexpected answer: `next` is still guarded by its own page
+  }
+  return next;
+}
+
 /** Sign-in with employee ID and password; a second step asks administrators for their code. */
 export function SignInForm({ next, notice }: { next: string; notice?: string | null }) {
   const router = useRouter();
@@ -27,7 +44,7 @@ export function SignInForm({ next, notice }: { next: string; notice?: string | n
     });
     setBusy(false);
     if (res?.ok && !res.error) {
-      router.replace(next);
+      router.replace(await destinationAfterSignIn(next));
       router.refresh();
       return;
     }

@@ -1,6 +1,5 @@
 'use client';
 
-import Link from 'next/link';
 import { useActionState, useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -22,9 +21,11 @@ export function MfaEnrolment() {
         <ul className="grid grid-cols-2 gap-1 font-mono text-sm" data-testid="recovery-codes">
           {current.recoveryCodes?.map((c) => <li key={c}>{c}</li>)}
         </ul>
-        <Link href="/" className="text-sm font-medium text-accent-800 underline">
+        {/* A full load, not a client navigation: the root layout (header, idle lock) must render
+            again now that the session is no longer pending; the shared layout is not refetched. */}
+        <a href="/" className="text-sm font-medium text-accent-800 underline">
           Continue
-        </Link>
+        </a>
       </div>
     );
   }
