@@ -4,7 +4,7 @@ import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
 import { authConfig } from '@/lib/auth/auth-config';
 import { loadUserForAttempt, type TAttemptUser } from '@/lib/auth/load-user-for-attempt';
-import { hashRecoveryCode, looksLikeRecoveryCode, openMfaSecret, verifyTotp } from '@/lib/auth/mfa';
+import { hashRecoveryCode, looksLikeRecoveryCode, matchTotpStep, openMfaSecret } from '@/lib/auth/mfa';
 import { hashPassword, verifyPassword } from '@/lib/auth/password-hash';
 import { PASSWORD_INPUT_LIMIT } from '@/lib/auth/password-policy';
 import { recordCredentialFailure } from '@/lib/auth/record-failure';
@@ -163,5 +163,12 @@ async function checkSecondFactor(tx: TTx, u: TAttemptUser, code: string): Promis
     });
     return used.count === 1;
   }
-  return verifyTotp(openMfaSecret(u.id, u.mfaSecretEnc!), code);
+  const step = await matchTotpStep(openMfaSecret(u.id, u.mfaSecretEnc!), code);
+  if (step === null) return false;
+  // Each code works once: a step at or before the last accepted one is a replay.
+  const used = await tx.user.updateMany({
+    where: { id: u.id, OR: [{ mfaLastStep: null }, { mfaLastStep: { lt: BigInt(step) } }] },
+    data: { mfaLastStep: BigInt(step) },
+  });
+  return used.count === 1;
 }

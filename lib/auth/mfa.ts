@@ -24,13 +24,25 @@ export function mfaUri(employeeId: string, secret: string): string {
 }
 
 export async function verifyTotp(secret: string, token: string): Promise<boolean> {
-  if (!/^\d{6}$/.test(token)) return false;
-  try {
-    const r = await verify({ secret, token, epochTolerance: 30 });
-    return r.valid;
-  } catch {
-    return false;
+  return (await matchTotpStep(secret, token)) !== null;
+}
+
+/**
+ * The 30-second time step the code belongs to (now, or one step either side for clock drift),
+ * or null. Callers refuse a step at or before the last accepted one (RFC 6238 §5.2: no reuse).
+ */
+export async function matchTotpStep(secret: string, token: string, now = Date.now()): Promise<number | null> {
+  if (!/^\d{6}$/.test(token)) return null;
+  const current = Math.floor(now / 30_000);
+  for (const step of [current, current - 1, current + 1]) {
+    try {
+      const r = await verify({ secret, token, epoch: step * 30 });
+      if (r.valid) return step;
+    } catch {
+      return null;
+    }
   }
+  return null;
 }
 
 /** Ten single-use recovery codes, shown once; only their SHA-256 is kept (they are random). */

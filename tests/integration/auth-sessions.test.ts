@@ -130,8 +130,11 @@ describe('sessions', () => {
     expect(await authenticate(t.db, { employeeId: u.employeeId, password: u.password, otp: '123456' })).toMatchObject({
       code: 'MFA_INVALID',
     });
-    const ok = await authenticate(t.db, { employeeId: u.employeeId, password: u.password, otp: generateSync({ secret }) });
+    const code = generateSync({ secret });
+    const ok = await authenticate(t.db, { employeeId: u.employeeId, password: u.password, otp: code });
     expect(ok.ok).toBe(true);
+    // RFC 6238 §5.2: the same code is not accepted twice.
+    expect(await authenticate(t.db, { employeeId: u.employeeId, password: u.password, otp: code })).toMatchObject({ code: 'MFA_INVALID' });
     expect((await authenticate(t.db, { employeeId: u.employeeId, password: u.password, otp: recoveryCodes[0] })).ok).toBe(true);
     expect(await authenticate(t.db, { employeeId: u.employeeId, password: u.password, otp: recoveryCodes[0] })).toMatchObject({
       code: 'MFA_INVALID',

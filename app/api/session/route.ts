@@ -6,7 +6,9 @@ export const dynamic = 'force-dynamic';
 /** The session's state and idle deadline, for the browser's lock timer. Reading it never extends the session. */
 export async function GET() {
   try {
-    const { state, user } = await currentSession();
+    const { state, user: found } = await currentSession();
+    // An ended session (revoked, expired, disabled, locked) says nothing about whose it was.
+    const user = found && ['ok', 'idle_locked', 'mfa_pending', 'must_change_password', 'password_expired'].includes(state) ? found : null;
     return Response.json(
       {
         state,
