@@ -4,6 +4,10 @@ import type { TCrKind } from '@/lib/change-requests/kinds';
 import { roleState, stateHash, userState } from '@/lib/change-requests/target-state';
 import { seal } from '@/lib/crypto/secret-box';
 import type { TTx } from '@/lib/db/client';
+import { openKeyRequest, type TDeviceKeyRequest } from '@/lib/devices/key-request';
+import { insertDevice, prepareDevice, type TRegisterDevice } from '@/lib/devices/register-device';
+import { deviceKeyState, insertKeyVersion } from '@/lib/devices/rotate-device-key';
+import { isAppError } from '@/lib/errors/app-error';
 
 export type TApplyResult =
   | { ok: true; effect: Record<string, unknown>; secretEnc?: string }
@@ -11,12 +15,15 @@ export type TApplyResult =
 
 interface TCrForApply {
   id: string;
+  number?: string;
   kind: string;
   targetUserId: string | null;
   targetRoleId: string | null;
   payload: unknown;
   beforeHash: Uint8Array | null;
 }
+
+const CHANGE_CONTROL = { type: 'system' as const, id: 'system:change-control', name: 'Custos change control' };
 
 /** A one-time password handed over by the requester; the user must change it at first sign-in. */
 function temporaryPassword(): string {
@@ -122,5 +129,35 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
     }
     case 'backup.restore':
       return { ok: false, reason: 'Backups are restored by the operations procedure' };
+    case 'device.register':
+    case 'device.rotate_key':
+      return applyDeviceChange(tx, kind, cr, p);
+  }
+}
+
+/**
+ * The same inserts the CLI uses, in the deciding transaction. Their refusals (ID or sensor
+ * taken meanwhile, wrong key kind) happen before anything is written and fail the request.
+ */
+async function applyDeviceChange(tx: TTx, kind: 'device.register' | 'device.rotate_key', cr: TCrForApply, p: Record<string, unknown>): Promise<TApplyResult> {
+  const reason = `approved change request ${cr.number ?? cr.id}`;
+  try {
+    if (kind === 'device.register') {
+      const id = String(p.id);
+      const d = prepareDevice({ ...(p as Omit<TRegisterDevice, 'key'>), id, key: openKeyRequest(id, p.key as TDeviceKeyRequest) });
+      const r = await insertDevice(tx, d, CHANGE_CONTROL, { reason });
+      return { ok: true, effect: { deviceId: r.id, keyKind: r.kind, keyVersion: r.keyVersion, keyFingerprint: (p.key as TDeviceKeyRequest).fingerprint } };
+    }
+    const deviceId = String(p.deviceId);
+    const s = await deviceKeyState(tx, deviceId);
+    if (!s) return { ok: false, reason: `Device ${deviceId} no longer exists` };
+    if (!cr.beforeHash || !stateHash(s).equals(Buffer.from(cr.beforeHash))) {
+      return { ok: false, reason: 'The device or its keys changed since the request was submitted; submit it again' };
+    }
+    const r = await insertKeyVersion(tx, deviceId, openKeyRequest(deviceId, p.key as TDeviceKeyRequest), CHANGE_CONTROL, { reason });
+    return { ok: true, effect: { deviceId, keyVersion: r.version, keyFingerprint: (p.key as TDeviceKeyRequest).fingerprint } };
+  } catch (e) {
+    if (isAppError(e)) return { ok: false, reason: e.message };
+    throw e;
   }
 }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { sealKeyForRequest } from '@/lib/devices/key-request';
+import { ZDeviceKey, ZRegisterDevice } from '@/lib/devices/register-device';
+import { isAppError } from '@/lib/errors/app-error';
 import { PERMISSIONS, type TPermission } from '@/lib/rbac/permissions';
 
 // Every privileged change Custos knows. Persisted as JSON (payload) and hashed: changing a
@@ -16,6 +19,8 @@ export const CR_KINDS = [
   'role.create',
   'role.update_permissions',
   'backup.restore',
+  'device.register',
+  'device.rotate_key',
 ] as const;
 export type TCrKind = (typeof CR_KINDS)[number];
 
@@ -27,6 +32,20 @@ const permissionList = z
     for (const p of list) if (!(PERMISSIONS as readonly string[]).includes(p)) ctx.addIssue({ code: 'custom', message: `Unknown permission: ${p}` });
   })
   .transform((l) => [...new Set(l)].sort());
+
+/**
+ * The key goes into the payload sealed (HMAC) or checked and normalised (public key), never as
+ * the hex the requester typed: the payload is stored, hashed and copied into the audit trail.
+ */
+function sealedKey(deviceId: string, key: z.output<typeof ZDeviceKey>, ctx: z.RefinementCtx) {
+  try {
+    return sealKeyForRequest(deviceId, key);
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    ctx.addIssue({ code: 'custom', message: e.message, path: ['key'] });
+    return z.NEVER;
+  }
+}
 
 export const CR_PAYLOAD = {
   'user.create': z.object({
@@ -51,13 +70,20 @@ export const CR_PAYLOAD = {
   }),
   'role.update_permissions': z.object({ permissions: permissionList }),
   'backup.restore': z.object({ backupId: z.string().min(1) }),
+  'device.register': ZRegisterDevice.refine((d) => d.limitMin == null || d.limitMax == null || d.limitMin < d.limitMax, {
+    message: 'The lower limit must be below the upper limit',
+    path: ['limitMin'],
+  }).transform((d, ctx) => ({ ...d, key: sealedKey(d.id, d.key, ctx) })),
+  'device.rotate_key': z
+    .object({ deviceId: ZRegisterDevice.shape.id, key: ZDeviceKey })
+    .transform((d, ctx) => ({ deviceId: d.deviceId, key: sealedKey(d.deviceId, d.key, ctx) })),
 } as const satisfies Record<TCrKind, z.ZodType>;
 
 export interface TCrKindConfig {
   label: string;
   /** Needed to request and to approve (besides change_requests.approve). */
   permission: TPermission;
-  target: 'user' | 'role' | 'none';
+  target: 'user' | 'role' | 'device' | 'none';
   /** Kinds that grant privileges, and restores, need two distinct approvers. */
   approvals: 1 | 2;
 }
@@ -74,6 +100,9 @@ export const CR_KIND_CONFIG: Record<TCrKind, TCrKindConfig> = {
   'role.create': { label: 'Create role', permission: 'roles.manage', target: 'none', approvals: 2 },
   'role.update_permissions': { label: 'Change role permissions', permission: 'roles.manage', target: 'role', approvals: 2 },
   'backup.restore': { label: 'Restore backup', permission: 'roles.manage', target: 'none', approvals: 2 },
+  // A device key grants the power to create records (readings, excursions): two approvers.
+  'device.register': { label: 'Register device', permission: 'devices.manage', target: 'none', approvals: 2 },
+  'device.rotate_key': { label: 'Rotate device key', permission: 'devices.manage', target: 'device', approvals: 2 },
 };
 
 export function isCrKind(v: unknown): v is TCrKind {

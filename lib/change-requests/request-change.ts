@@ -8,6 +8,8 @@ import { CR_KIND_CONFIG, CR_PAYLOAD, isCrKind, requiredApprovals, type TCrKind }
 import { changeRequestMachine } from '@/lib/change-requests/machine';
 import { roleState, stateHash, userState } from '@/lib/change-requests/target-state';
 import type { TDb } from '@/lib/db/client';
+import { assertDeviceFree } from '@/lib/devices/register-device';
+import { deviceKeyState } from '@/lib/devices/rotate-device-key';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
 import { requirePermission } from '@/lib/rbac/require-permission';
@@ -58,6 +60,16 @@ export async function requestChange(
       targetRoleId = input.targetRoleId;
       before = s;
       targetLabel = `role ${s.name}`;
+    } else if (cfg.target === 'device') {
+      const s = await deviceKeyState(tx, String(payload.deviceId));
+      if (!s) throw new AppError('BAD_REQUEST', `Unknown device ${String(payload.deviceId)}`, { deviceId: 'unknown' });
+      const keyKind = (payload.key as { kind: string }).kind;
+      if (keyKind !== s.kind) throw new AppError('BAD_REQUEST', `Device ${s.id} uses ${s.kind.toUpperCase()} keys`, { key: 'wrong kind' });
+      before = s;
+      targetLabel = `device ${s.id}`;
+    } else if (kind === 'device.register') {
+      await assertDeviceFree(tx, String(payload.id), payload.sensors as string[]);
+      targetLabel = `new device ${String(payload.id)}`;
     } else {
       targetLabel = kind === 'user.create' ? `new user ${String(payload.employeeId)}` : `new role ${String(payload.name)}`;
     }

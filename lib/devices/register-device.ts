@@ -50,11 +50,10 @@ export function sealKeyMaterial(deviceId: string, version: number, k: z.output<t
     : { hmacSecretEnc: null, publicKeyPem: parsePublicKey(k.publicKeyPem!) };
 }
 
-/**
- * Registers a device (seed 000, HMAC) or gateway (seed 001, ECDSA) with its first key version.
- * The secret is sealed at rest; the registration is audited (never the secret itself).
- */
-export async function registerDevice(db: TDb, input: TRegisterDevice, actor: TAuditActor) {
+export type TDeviceInsert = z.output<typeof ZRegisterDevice> & { kind: string; material: { hmacSecretEnc: string | null; publicKeyPem: string | null } };
+
+/** Validates a registration and seals its key material: what insertDevice stores. */
+export function prepareDevice(input: TRegisterDevice): TDeviceInsert {
   const p = ZRegisterDevice.safeParse(input);
   if (!p.success) {
     const fields: Record<string, string> = {};
@@ -64,20 +63,30 @@ export async function registerDevice(db: TDb, input: TRegisterDevice, actor: TAu
   const d = p.data;
   if (d.limitMin != null && d.limitMax != null && d.limitMin >= d.limitMax) throw new AppError('BAD_REQUEST', 'The lower limit must be below the upper limit', { limitMin: 'invalid' });
   const material = sealKeyMaterial(d.id, d.keyVersion, d.key);
-  const kind = material.hmacSecretEnc ? 'hmac' : 'ecdsa';
-  return db.$transaction(async (tx) => insertDevice(tx, { ...d, kind, material }, actor));
+  return { ...d, kind: material.hmacSecretEnc ? 'hmac' : 'ecdsa', material };
 }
 
-async function insertDevice(
-  tx: TTx,
-  d: z.output<typeof ZRegisterDevice> & { kind: string; material: { hmacSecretEnc: string | null; publicKeyPem: string | null } },
-  actor: TAuditActor,
-) {
-  if (await tx.device.findUnique({ where: { id: d.id }, select: { id: true } })) throw new AppError('CONFLICT', `Device ${d.id} is already registered`, { id: 'taken' });
-  if (d.sensors.length) {
-    const owned = await tx.deviceSensor.findMany({ where: { sensorId: { in: d.sensors } }, select: { sensorId: true, deviceId: true } });
+/**
+ * Registers a device (seed 000, HMAC) or gateway (seed 001, ECDSA) with its first key version.
+ * The secret is sealed at rest; the registration is audited (never the secret itself).
+ */
+export async function registerDevice(db: TDb, input: TRegisterDevice, actor: TAuditActor) {
+  const d = prepareDevice(input);
+  return db.$transaction(async (tx) => insertDevice(tx, d, actor));
+}
+
+/** The ID and the sensors must not be taken: checked when a registration is requested and again when it is applied. */
+export async function assertDeviceFree(tx: TTx, id: string, sensors: readonly string[]): Promise<void> {
+  if (await tx.device.findUnique({ where: { id }, select: { id: true } })) throw new AppError('CONFLICT', `Device ${id} is already registered`, { id: 'taken' });
+  if (sensors.length) {
+    const owned = await tx.deviceSensor.findMany({ where: { sensorId: { in: [...sensors] } }, select: { sensorId: true, deviceId: true } });
     if (owned.length) throw new AppError('CONFLICT', `Sensor ${owned[0].sensorId} already belongs to ${owned[0].deviceId}`, { sensors: 'taken' });
   }
+}
+
+/** The registration inside the caller's transaction: the CLI's own, or an approved change request's. */
+export async function insertDevice(tx: TTx, d: TDeviceInsert, actor: TAuditActor, opts: { reason?: string } = {}) {
+  await assertDeviceFree(tx, d.id, d.sensors);
   await tx.device.create({
     data: {
       id: d.id,
@@ -105,7 +114,7 @@ async function insertDevice(
       entityType: 'Device',
       entityId: d.id,
       newValue: { ...visible, keyKind: d.kind, publicKeyPem: d.material.publicKeyPem },
-      reason: actor.type === 'system' ? `provisioned by ${actor.id}` : null,
+      reason: opts.reason ?? (actor.type === 'system' ? `provisioned by ${actor.id}` : null),
     },
   ]);
   return { id: d.id, kind: d.kind, keyVersion: d.keyVersion };

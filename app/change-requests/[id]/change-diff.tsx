@@ -67,9 +67,44 @@ export function diffRows(kind: string, before: Record<string, unknown> | null, p
         { field: 'Unchanged', before: null, after: { list: kept, added: [], removed: [] } },
       ];
     }
+    case 'device.register':
+      return [
+        { field: 'Device ID', before: null, after: str(payload.id) },
+        deviceKeyRow(payload.key),
+        { field: 'Key version', before: null, after: str(payload.keyVersion) },
+        { field: 'Sensors', before: null, after: listChange([], strings(payload.sensors)) },
+        { field: 'MQTT topics', before: null, after: listChange([], strings(payload.allowedTopics)) },
+        { field: 'Firmware', before: null, after: str(payload.firmwareVersion) },
+        { field: 'Calibration due', before: null, after: str(payload.calibrationDue) },
+        { field: 'Expected interval', before: null, after: payload.expectedIntervalS == null ? null : `${String(payload.expectedIntervalS)} s` },
+        { field: 'Limits', before: null, after: limitsText(payload) },
+        { field: 'Description', before: null, after: str(payload.description) },
+      ];
+    case 'device.rotate_key': {
+      const versions = strings(b.keyVersions);
+      const next = String(Math.max(0, ...versions.map(Number)) + 1);
+      return [
+        { field: 'Key versions', before: versions.join(', ') || null, after: listChange(versions, [...versions, next]), note: 'Older versions stay valid for buffered readings' },
+        deviceKeyRow(payload.key),
+      ];
+    }
     default:
       return Object.keys(payload).map((k) => ({ field: k, before: str(b[k]), after: str(payload[k]) }));
   }
+}
+
+/** Only the fingerprint of a key is shown: an HMAC secret is sealed in the payload, never displayed. */
+function deviceKeyRow(key: unknown): TDiffRow {
+  const k = (key ?? {}) as { kind?: string; fingerprint?: string };
+  const kind = k.kind === 'hmac' ? 'HMAC secret (sealed)' : k.kind === 'ecdsa' ? 'ECDSA P-256 public key' : 'Key';
+  return { field: 'Key', before: null, after: `${kind} · ${k.fingerprint ?? 'no fingerprint'}`, note: 'Fingerprint: the first 16 hex digits of the SHA-256 of the key' };
+}
+
+function limitsText(p: Record<string, unknown>): string | null {
+  if (p.limitMin == null && p.limitMax == null) return null;
+  const unit = p.unit ? ` ${String(p.unit)}` : '';
+  const range = `${p.limitMin == null ? '−∞' : String(p.limitMin)} to ${p.limitMax == null ? '+∞' : String(p.limitMax)}${unit}`;
+  return Number(p.limitMinDurationS) > 0 ? `${range}, excursion after ${String(p.limitMinDurationS)} s outside` : range;
 }
 
 function Plain({ v }: { v: string | null }) {

@@ -1,0 +1,25 @@
+import { requireUser } from '@/lib/auth/require-user';
+import { getDb } from '@/lib/db/client';
+import { AppError } from '@/lib/errors/app-error';
+import { toErrorResponse } from '@/lib/http/error-response';
+import { proveReading } from '@/lib/ingest/prove-reading';
+import { requirePermission } from '@/lib/rbac/require-permission';
+
+export const dynamic = 'force-dynamic';
+
+/**
+ * 21 CFR 11.10(e): the inclusion proof of one reading — its leaf, the Merkle path to its batch's
+ * root, and the audit event holding that root — as JSON anyone can re-check offline.
+ */
+export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+  try {
+    const user = await requireUser();
+    const { id } = await ctx.params;
+    if (!/^\d{1,18}$/.test(id)) throw new AppError('NOT_FOUND', 'No reading with this id');
+    requirePermission(user, 'telemetry.read');
+    const proof = await proveReading(getDb(), BigInt(id));
+    return Response.json(proof, { headers: { 'cache-control': 'no-store', 'content-disposition': `inline; filename="reading-${id}-proof.json"` } });
+  } catch (e) {
+    return toErrorResponse(e);
+  }
+}

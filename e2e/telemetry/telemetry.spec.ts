@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from '@playwright/test';
+import { SYSTEM_CLI } from '@/lib/audit/events';
+import type { TDb } from '@/lib/db/client';
+import { registerDevice } from '@/lib/devices/register-device';
+import { Ingestor } from '@/lib/ingest/ingestor';
+import { buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
+import { expect, test, type TE2eUser } from '../fixtures';
+
+// Each test registers its own device straight in the database the server uses (as the CLI
+// does) and ingests through the real pipeline in this process: five readings inside the
+// limits, one above them, and one message tampered with after signing.
+
+const MINUTE = 60_000;
+const VALUES = ['4.5', '4.7', '5.1', '12.5', '5.0', '4.8'];
+
+async function seedDevice(prisma: TDb): Promise<{ id: string }> {
+  const id = `E2E-FRIDGE-${randomBytes(3).toString('hex').toUpperCase()}`;
+  const secret = randomBytes(32);
+  await registerDevice(prisma, { id, description: 'e2e fridge', key: { hmacSecretHex: secret.toString('hex') }, limitMin: 2, limitMax: 8, unit: '°C', expectedIntervalS: 3600 }, SYSTEM_CLI);
+  const now = Date.now();
+  const at = (i: number) => new Date(now - (VALUES.length - i) * 5 * MINUTE);
+  const readings = VALUES.map((value, i) => ({ source: 'mqtt' as const, topic: null, raw: buildHmacPayload({ deviceId: id, secret, value, at: at(i) }), receivedAt: at(i) }));
+  // Tampered in transit: the reading no longer matches the schema hash the device signed.
+  const tampered = buildHmacPayload({ deviceId: id, secret, value: '4.5', at: new Date(now - MINUTE) }).toString().replace('"value":4.5', '"value":3.5');
+  const r = await new Ingestor(prisma).ingest([...readings, { source: 'mqtt', topic: `cold/${id}`, raw: Buffer.from(tampered), receivedAt: new Date(now - MINUTE) }]);
+  expect(r).toMatchObject({ stored: VALUES.length, quarantined: 1 });
+  return { id };
+}
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
+/** Another person in their own browser context (own cookies), signed in through the UI. */
+async function signedIn(browser: Browser, baseURL: string | undefined, signIn: (p: Page, u: TE2eUser) => Promise<void>, who: TE2eUser) {
+  const ctx = await browser.newContext({ baseURL });
+  const page = await ctx.newPage();
+  await signIn(page, who);
+  return { ctx, page };
+}
+
+test('[11.10(f)] telemetry page shows the chart with limits and the readings', async ({ page, e2eDb, makeUser, signIn, auditRows }) => {
+  test.slow();
+  const { id } = await seedDevice(e2eDb.prisma);
+  const operator = await makeUser({ roles: ['Operator'] });
+  await signIn(page, operator);
+  await page.goto(`/telemetry?device=${id}&range=1h`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Telemetry');
+
+  // The chart says what it shows: the readings, their range, the limits and the excursion.
+  const chart = page.getByRole('img', { name: new RegExp(`^${id}: 6 readings from `) });
+  await expect(chart).toBeVisible();
+  const summary = (await chart.getAttribute('aria-label'))!;
+  expect(summary).toContain('values from 4.5 °C to 12.5 °C');
+  expect(summary).toContain('limits 2 to 8 °C');
+  expect(summary).toContain('1 excursion');
+  // The limit lines are drawn and labelled.
+  await expect(chart.locator('text', { hasText: 'max' })).toHaveCount(1);
+  await expect(chart).toContainText('8 °C');
+  await expect(chart).toContainText('2 °C');
+
+  // The readings: values as sent, newest first, the out-of-limits one flagged.
+  const table = page.getByRole('table', { name: `Readings of ${id}` });
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(6);
+  await expect(rows.first()).toContainText('4.8');
+  const spike = rows.filter({ hasText: '12.5' });
+  await expect(spike).toContainText('Out of limits');
+  await expect(spike.getByText(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/)).toBeVisible();
+
+  // Its inclusion proof holds, and the batch root is in the audit chain.
+  const proofHref = (await spike.getByRole('link', { name: /^Proof/ }).getAttribute('href'))!;
+  expect(proofHref).toMatch(/^\/api\/telemetry\/\d+\/proof$/);
+  const proof = await page.request.get(proofHref);
+  expect(proof.status()).toBe(200);
+  expect(await proof.json()).toMatchObject({ valid: true, rootInAudit: true });
+
+  // The excursion opened a record, audited by the ingestion, and is listed under the chart.
+  const opened = await auditRows('device.excursion_open', id);
+  expect(opened).toHaveLength(1);
+  expect(opened[0]).toMatchObject({ actor_id: 'system:ingest', entity_type: 'Device' });
+  await expect(page.getByRole('heading', { name: 'Excursions in this window' })).toBeVisible();
+
+  // Zoom from the keyboard: the window becomes a custom from/to in the address.
+  await page.getByRole('group', { name: new RegExp(`^Chart of ${id}`) }).focus();
+  await page.keyboard.press('+');
+  const zoomed = (u: URL) => {
+    const [from, to] = [u.searchParams.get('from'), u.searchParams.get('to')].map((v) => Date.parse(v ?? ''));
+    // Half of the hour, around its middle (whole seconds, widened by at most one on each side).
+    return !u.searchParams.has('range') && Math.abs(to - from - 30 * MINUTE) <= 2000;
+  };
+  await expect(page).toHaveURL(zoomed);
+  await expect(page.getByLabel('Time window', { exact: true })).toHaveValue('custom');
+  await expect(page.getByRole('img', { name: new RegExp(`^${id}: \\d+ readings from `) })).toBeVisible();
+  // The data behind the chart, as a table.
+  await page.getByRole('button', { name: 'Show table' }).click();
+  await expect(page.getByRole('table', { name: new RegExp(`^Chart data of ${id}`) })).toBeVisible();
+});
+
+test('[11.10(e)] a tampered message is in quarantine and a manager can discard it with a reason', async ({ page, browser, baseURL, e2eDb, makeUser, signIn, auditRows }) => {
+  test.slow();
+  const { id } = await seedDevice(e2eDb.prisma);
+  const { rows } = await e2eDb.pool.query<{ id: string; sha: string }>("SELECT id::text, encode(raw_sha256, 'hex') AS sha FROM quarantine WHERE device_hint = $1", [id]);
+  expect(rows).toHaveLength(1);
+  const q = rows[0];
+
+  // An auditor sees it, but may not decide: the buttons say which permission is missing.
+  const auditor = await signedIn(browser, baseURL, signIn, await makeUser({ roles: ['Auditor'] }));
+  await auditor.page.goto(`/quarantine/${q.id}`);
+  for (const name of ['Re-inject', 'Discard']) {
+    const button = auditor.page.getByRole('button', { name, exact: true });
+    await expect(button).toHaveAttribute('aria-disabled', 'true');
+    await expect(button).toHaveAttribute('title', 'Requires the permission quarantine.manage');
+  }
+  await auditor.ctx.close();
+
+  const manager = await makeUser({ roles: ['QA Approver'] });
+  await signIn(page, manager);
+  await page.goto('/quarantine?status=held&reason=schema_hash_mismatch');
+  const row = page.getByRole('table', { name: 'Quarantined messages' }).locator('tbody tr').filter({ hasText: id });
+  await expect(row).toContainText('Content changed after signing');
+  await expect(row).toContainText('Held');
+  await row.getByRole('link', { name: `Q-${q.id}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/quarantine/${q.id}$`));
+
+  // The sealed metadata, and the hash of the bytes as they arrived.
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`Q-${q.id}`);
+  await expect(page.getByTestId('quarantine-sha256')).toHaveText(q.sha);
+  await expect(page.getByText('Bytes match the sealed hash')).toBeVisible();
+  await expect(page.getByRole('main')).toContainText(`cold/${id}`);
+
+  // A decision needs a reason.
+  await page.getByRole('button', { name: 'Discard', exact: true }).click();
+  await expect(page.getByText('Give the reason')).toBeVisible();
+  const reason = 'Tampered in transit: value differs from the signed schema hash; device re-sent the reading';
+  await page.getByLabel('Reason for the decision').fill(reason);
+  await page.getByRole('button', { name: 'Discard', exact: true }).click();
+  await expect(page.getByTestId('quarantine-outcome')).toContainText('Discarded');
+  await expect(page.getByTestId('quarantine-decision-reason')).toHaveText(reason);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Discarded');
+
+  const audit = await auditRows('quarantine.discard', q.id);
+  expect(audit).toHaveLength(1);
+  expect(audit[0]).toMatchObject({ actor_type: 'user', actor_id: manager.employeeId, entity_type: 'Quarantine', reason, new_value: { status: 'discarded' } });
+  const [sealed] = (await e2eDb.pool.query("SELECT status, decided_by, encode(raw_sha256, 'hex') AS sha FROM quarantine WHERE id = $1", [q.id])).rows;
+  expect(sealed).toEqual({ status: 'discarded', decided_by: manager.employeeId, sha: q.sha });
+});
+
+test('[a11y] telemetry, quarantine and devices pages have no serious or critical axe violations', async ({ page, e2eDb, makeUser, signIn }) => {
+  test.slow();
+  const { id } = await seedDevice(e2eDb.prisma);
+  const { rows } = await e2eDb.pool.query<{ id: string }>('SELECT id::text FROM quarantine WHERE device_hint = $1', [id]);
+  // The Auditor role reads telemetry, quarantine and devices.
+  await signIn(page, await makeUser({ roles: ['Auditor'] }));
+  await page.goto(`/telemetry?device=${id}&range=1h`);
+  await expect(page.getByRole('img', { name: new RegExp(`^${id}:`) })).toBeVisible();
+  await page.getByRole('button', { name: 'Show table' }).click();
+  expect(await seriousViolations(page)).toEqual([]);
+  for (const path of ['/quarantine', `/quarantine/${rows[0].id}`, '/admin/devices', `/admin/devices/${id}`]) {
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    expect(await seriousViolations(page), path).toEqual([]);
+  }
+});

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { TCurrentUser } from '@/lib/auth/get-session-user';
+import type { TDb } from '@/lib/db/client';
+import { Prisma } from '@/lib/generated/prisma/client';
+import { AppError } from '@/lib/errors/app-error';
+import { requirePermission } from '@/lib/rbac/require-permission';
+import { safePreview } from '@/lib/telemetry/safe-preview';
+
+export const QUARANTINE_STATUSES = ['held', 'reinjected', 'discarded'] as const;
+
+export const ZListQuarantine = z.object({
+  status: z.enum(QUARANTINE_STATUSES).optional(),
+  reason: z
+    .string()
+    .trim()
+    .regex(/^[a-z_]{1,64}$/, 'not a rejection reason')
+    .optional(),
+  sort: z.enum(['received']).default('received'),
+  dir: z.enum(['asc', 'desc']).default('desc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(5).max(100).default(25),
+});
+
+/** Only the head of each message leaves the database, and only as escaped text. */
+const HEAD_BYTES = 200;
+const PREVIEW_CHARS = 96;
+
+export interface TQuarantineRow {
+  id: string;
+  receivedAt: string;
+  source: string;
+  topic: string | null;
+  deviceHint: string | null;
+  reason: string;
+  detail: string | null;
+  status: string;
+  size: number;
+  sha256: string;
+  preview: string;
+  previewTruncated: boolean;
+}
+
+/**
+ * One page of quarantined messages, newest first, filtered by status and reason. The list never
+ * carries the raw bytes: size, SHA-256 and a short preview with non-printables escaped.
+ */
+export async function listQuarantine(db: TDb, user: TCurrentUser, raw: unknown) {
+  requirePermission(user, 'quarantine.read');
+  const p = ZListQuarantine.safeParse(raw);
+  if (!p.success) {
+    const i = p.error.issues[0];
+    throw new AppError('BAD_REQUEST', `Invalid ${String(i.path[0])}: ${i.message}`, { [String(i.path[0])]: i.message });
+  }
+  const q = p.data;
+  const where = Prisma.sql`WHERE (${q.status ?? null}::text IS NULL OR status = ${q.status ?? null}) AND (${q.reason ?? null}::text IS NULL OR reason = ${q.reason ?? null})`;
+  const order = q.dir === 'asc' ? Prisma.sql`ORDER BY id ASC` : Prisma.sql`ORDER BY id DESC`;
+  const [[{ total }], rows, reasons] = await Promise.all([
+    db.$queryRaw<Array<{ total: number }>>`SELECT count(*)::int AS total FROM quarantine ${where}`,
+    db.$queryRaw<
+      Array<{ id: string; received_at: Date; source: string; topic: string | null; device_hint: string | null; reason: string; detail: string | null; status: string; size: number; sha256: string; head: Uint8Array }>
+    >`SELECT id::text, received_at, source, topic, device_hint, reason, detail, status, octet_length(raw) AS size,
+             encode(raw_sha256, 'hex') AS sha256, substring(raw FROM 1 FOR ${HEAD_BYTES}::int) AS head
+        FROM quarantine ${where} ${order} LIMIT ${q.pageSize}::int OFFSET ${(q.page - 1) * q.pageSize}::int`,
+    db.$queryRaw<Array<{ reason: string }>>`SELECT DISTINCT reason FROM quarantine ORDER BY reason LIMIT 100`,
+  ]);
+  const items: TQuarantineRow[] = rows.map((r) => {
+    const preview = safePreview(r.head, PREVIEW_CHARS, r.size);
+    return {
+      id: r.id,
+      receivedAt: r.received_at.toISOString(),
+      source: r.source,
+      topic: r.topic,
+      deviceHint: r.device_hint,
+      reason: r.reason,
+      detail: r.detail,
+      status: r.status,
+      size: r.size,
+      sha256: r.sha256,
+      preview: preview.text,
+      previewTruncated: preview.truncated,
+    };
+  });
+  return { items, total, page: q.page, pageSize: q.pageSize, query: { sort: q.sort, dir: q.dir, status: q.status, reason: q.reason }, reasons: reasons.map((r) => r.reason) };
+}
