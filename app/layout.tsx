@@ -43,6 +43,9 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission; signed
   { href: '/admin/roles', label: 'Roles', permission: 'roles.read' },
   { href: '/admin/security-alerts', label: 'Security alerts', permission: 'security_alerts.read' },
   { href: '/audit', label: 'Audit trail', permission: 'audit.read' },
+  { href: '/telemetry', label: 'Telemetry', permission: 'telemetry.read' },
+  { href: '/quarantine', label: 'Quarantine', permission: 'quarantine.read' },
+  { href: '/admin/devices', label: 'Devices', permission: 'devices.read' },
 ];
 
 // Every page shows who is signed in: nothing is rendered at build time.
@@ -85,7 +88,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           Skip to content
         </a>
         <header className="border-b border-slate-200 bg-white">
-          <div className="mx-auto flex h-12 w-full max-w-6xl items-center gap-8 px-4">
+          <div className="mx-auto flex min-h-12 w-full max-w-6xl flex-wrap items-center gap-x-8 gap-y-1 px-4 py-1">
             <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight text-slate-900">
               <svg aria-hidden="true" viewBox="0 0 20 20" className="size-5 text-accent-700" fill="currentColor">
                 <path d="M10 1.5 3 4.2v5.1c0 4.3 2.9 8 7 9.2 4.1-1.2 7-4.9 7-9.2V4.2L10 1.5Zm0 2.1 5 1.9v3.8c0 3.2-2 6.1-5 7.2-3-1.1-5-4-5-7.2V5.5l5-1.9Z" />
@@ -94,7 +97,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               Custos
             </Link>
             <nav aria-label="Main">
-              <ul className="flex items-center gap-1">
+              <ul className="flex flex-wrap items-center gap-1">
                 {links.map((l) => (
                   <li key={l.href}>
                     <Link
