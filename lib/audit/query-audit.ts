@@ -1,5 +1,5 @@
 import type { TAuditFilter } from '@/lib/audit/audit-filter';
-import { auditWhere } from '@/lib/audit/audit-sql';
+import { auditPageSeqs } from '@/lib/audit/audit-sql';
 import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
@@ -46,10 +46,9 @@ export async function queryAudit(
   const chainId = opts.chainId ?? defaultChainId();
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
   const dir = opts.dir ?? 'desc';
-  const where = auditWhere(chainId, opts.filter);
   // Fetch toward older rows (seq < before) or toward newer rows (seq > after); display in `dir`.
   const fetchNewer = opts.after !== undefined || (opts.before === undefined && dir === 'asc');
-  const cursor = opts.after !== undefined ? Prisma.sql`AND seq > ${opts.after}` : opts.before !== undefined ? Prisma.sql`AND seq < ${opts.before}` : Prisma.empty;
+  const pageSeqs = auditPageSeqs(chainId, opts.filter, { before: opts.before, after: opts.after, ascending: fetchNewer, limit: limit + 1 });
   const order = fetchNewer ? Prisma.sql`ORDER BY seq ASC` : Prisma.sql`ORDER BY seq DESC`;
   const rows = await db.$queryRaw<
     Array<{
@@ -71,7 +70,7 @@ export async function queryAudit(
     }>
   >`SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at, actor_type, actor_id,
        actor_name, actor_role, session_id, action, entity_type, entity_id, old_value, new_value, reason, context_ref, hash
-     FROM audit_events WHERE ${where} ${cursor} ${order} LIMIT ${limit + 1}`;
+     FROM audit_events WHERE chain_id = ${chainId} AND seq = ANY(ARRAY(${pageSeqs})) ${order}`;
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   page.sort((a, b) => (dir === 'desc' ? Number(b.seq - a.seq) : Number(a.seq - b.seq)));

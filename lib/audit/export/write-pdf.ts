@@ -2,6 +2,7 @@ import PDFDocument from 'pdfkit';
 import type { TExportHeader, TExportRow } from '@/lib/audit/export/export-source';
 import { formatFilter } from '@/lib/audit/export/format-filter';
 import { registerFonts } from '@/lib/pdf/fonts';
+import { installMonospaceLayout } from '@/lib/pdf/monospace-layout';
 
 // The audit trail on paper. Rows have a fixed height (two monospace lines, truncated with "…"),
 // so the number of pages is known before the first row is drawn: "page X of Y" needs no second
@@ -15,14 +16,25 @@ const ROW_H = LINE_H * 2 + 3;
 const TOP = 36 + 34;
 const BOTTOM_RESERVE = 30;
 
-const COLS: Array<{ key: string; width: number }> = [
+const PAGE_W = 841.89;
+/** Characters on a line between the margins. */
+const LINE_CHARS = Math.floor((PAGE_W - 2 * PAGE.margin) / CHAR_W);
+const FIXED_COLS: Array<{ key: string; width: number }> = [
   { key: 'seq', width: 9 },
   { key: 'time (UTC)', width: 26 },
   { key: 'actor', width: 30 },
   { key: 'action', width: 28 },
   { key: 'entity', width: 30 },
-  { key: 'reason / context', width: 60 },
 ];
+// Columns are separated by one space, so a row's first line is one monospaced string (one
+// text operation, not six). The last column takes what is left of the line: it used to be
+// 60 characters wide and ran past the right edge of the page, where it was cut off.
+const COLS: Array<{ key: string; width: number }> = [
+  ...FIXED_COLS,
+  { key: 'reason / context', width: LINE_CHARS - FIXED_COLS.reduce((a, c) => a + c.width + 1, 0) },
+];
+/** The second line of a row starts under the time column and ends at the right margin. */
+const SECOND_LINE_CHARS = LINE_CHARS - FIXED_COLS[0].width - 1;
 
 export function rowsPerPage(): number {
   const height = 595.28 - TOP - BOTTOM_RESERVE;
@@ -61,6 +73,7 @@ export class AuditPdfWriter {
   constructor(private readonly h: TExportHeader) {
     this.doc = new PDFDocument({ ...PAGE, autoFirstPage: false, info: { Title: `Audit trail ${h.chainId}`, Creator: 'Custos' } });
     this.fonts = registerFonts(this.doc);
+    installMonospaceLayout(this.doc, this.fonts.mono);
     this.pages = totalPages(h.rows);
     this.titlePage();
   }
@@ -107,11 +120,11 @@ export class AuditPdfWriter {
   }
 
   private tableHeader() {
-    let x = 36;
+    let col = 0;
     this.doc.font(this.fonts.bold).fontSize(FONT_SIZE);
     for (const c of COLS) {
-      this.doc.text(c.key, x, 44, { lineBreak: false });
-      x += c.width * CHAR_W + 6;
+      this.doc.text(c.key, 36 + col * CHAR_W, 44, { lineBreak: false });
+      col += c.width + 1;
     }
     this.doc.moveTo(36, TOP - 6).lineTo(806, TOP - 6).lineWidth(0.5).strokeColor('#94a3b8').stroke();
   }
@@ -133,15 +146,14 @@ export class AuditPdfWriter {
         `${r.entity_type}${r.entity_id ? `:${r.entity_id}` : ''}`,
         r.reason ?? r.context_ref ?? '',
       ];
-      let x = 36;
+      let line = '';
+      for (let i = 0; i < COLS.length; i++) line += `${i ? ' ' : ''}${fit(clean(cells[i]), COLS[i].width)}`;
       this.doc.font(mono).fontSize(FONT_SIZE);
-      for (let i = 0; i < COLS.length; i++) {
-        this.doc.text(fit(clean(cells[i]), COLS[i].width), x, y, { lineBreak: false });
-        x += COLS[i].width * CHAR_W + 6;
-      }
-      const second = manifestationOf(r) ?? (r.context_ref && r.reason ? `context: ${r.context_ref}` : `hash ${r.hash}`);
-      this.doc.fillColor(manifestationOf(r) ? '#0f172a' : '#64748b');
-      this.doc.text(fit(clean(second), 180), 36 + 9 * CHAR_W + 6, y + LINE_H, { lineBreak: false });
+      this.doc.text(line.trimEnd(), 36, y, { lineBreak: false });
+      const signed = manifestationOf(r);
+      const second = signed ?? (r.context_ref && r.reason ? `context: ${r.context_ref}` : `hash ${r.hash}`);
+      this.doc.fillColor(signed ? '#0f172a' : '#64748b');
+      this.doc.text(fit(clean(second), SECOND_LINE_CHARS).trimEnd(), 36 + (FIXED_COLS[0].width + 1) * CHAR_W, y + LINE_H, { lineBreak: false });
       this.doc.fillColor('black');
       this.rowOnPage += 1;
     }

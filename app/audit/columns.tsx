@@ -1,0 +1,89 @@
+'use client';
+
+import type { TAuditListRow } from '@/components/audit/audit-table';
+import { dataTableColumnHelper } from '@/components/data-table/features';
+
+const col = dataTableColumnHelper<TAuditListRow>();
+const dash = <span className="text-slate-500">—</span>;
+
+// Only seq sorts: every filter's index ends in seq, so both directions are index scans.
+export const auditColumns = col.columns([
+  col.accessor('seq', {
+    id: 'seq',
+    header: 'Seq',
+    sortDescFirst: true,
+    cell: (c) => <span className="font-mono text-xs text-slate-700 tabular-nums">{c.getValue()}</span>,
+    meta: { className: 'w-20 text-right' },
+  }),
+  col.accessor('occurredAt', {
+    id: 'time',
+    header: 'Time (UTC)',
+    enableSorting: false,
+    cell: (c) => (
+      <time dateTime={c.getValue()} className="whitespace-nowrap text-slate-700">
+        {c.getValue().slice(0, 19).replace('T', ' ')}
+      </time>
+    ),
+    meta: { className: 'w-36' },
+  }),
+  col.accessor('actorId', {
+    id: 'actor',
+    header: 'Actor',
+    enableSorting: false,
+    cell: (c) => {
+      const r = c.row.original;
+      return (
+        <div className="max-w-44 truncate leading-tight" title={`${r.actorName ?? ''} (${r.actorId})`.trim()}>
+          {r.actorName ?? r.actorId}
+          {r.actorName && <span className="block truncate font-mono text-[11px] text-slate-600">{r.actorId}</span>}
+        </div>
+      );
+    },
+  }),
+  col.accessor('action', {
+    id: 'action',
+    header: 'Action',
+    enableSorting: false,
+    cell: (c) => <code className="font-mono text-xs whitespace-nowrap text-slate-800">{c.getValue()}</code>,
+  }),
+  col.accessor('entityType', {
+    id: 'entity',
+    header: 'Entity',
+    enableSorting: false,
+    cell: (c) => {
+      const r = c.row.original;
+      const text = r.entityId ? `${r.entityType}:${r.entityId}` : r.entityType;
+      return (
+        <span className="block max-w-48 truncate font-mono text-xs text-slate-700" title={text}>
+          {text}
+        </span>
+      );
+    },
+  }),
+  col.accessor('reason', {
+    id: 'reason',
+    header: 'Reason',
+    enableSorting: false,
+    cell: (c) =>
+      c.getValue() ? (
+        <span className="block max-w-56 truncate" title={c.getValue() ?? undefined}>
+          {c.getValue()}
+        </span>
+      ) : (
+        dash
+      ),
+  }),
+  col.accessor('contextRef', {
+    id: 'contextRef',
+    header: 'Context ref',
+    enableSorting: false,
+    cell: (c) =>
+      c.getValue() ? (
+        <span className="block max-w-44 truncate font-mono text-[11px] text-slate-600" title={c.getValue() ?? undefined}>
+          {c.getValue()}
+        </span>
+      ) : (
+        dash
+      ),
+  }),
+]);
