@@ -60,7 +60,7 @@ export async function startAuditExport(
   const actor = userActor(user, user.sessionId);
   if (!user.permissions.has('audit.export')) {
     await db.$transaction((tx) =>
-      appendAudit(tx, [{ actor, action: 'audit.export_refused', entityType: 'AuditChain', entityId: chainId, reason: 'missing permission audit.export', newValue: { format: opts.format, filter: filterToQuery(opts.filter) } }]),
+      appendAudit(tx, [{ actor, action: 'audit.export_refused', entityType: 'AuditChain', entityId: chainId, reason: 'missing permission audit.export', newValue: { format: opts.format, filter: filterToQuery(opts.filter) } }], { chainId }),
     );
     throw new AppError('FORBIDDEN', 'You do not have the permission audit.export');
   }
@@ -137,7 +137,7 @@ export async function startAuditExport(
               verification: header.verification.summary,
             },
           },
-        ]),
+        ], { chainId }),
       )
       .catch((e) => console.error('audit export record failed', e));
   };
