@@ -1,8 +1,10 @@
+import type pg from 'pg';
 import { canonicalize } from '@/lib/audit/canonical';
 import { chainHash } from '@/lib/audit/chain';
 import { ZAuditEventInput, toCanonicalObject, type TAuditEventInput } from '@/lib/audit/events';
 import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TTx } from '@/lib/db/client';
+import { Prisma } from '@/lib/generated/prisma/client';
 
 export interface TAppendedEvent {
   chainId: string;
@@ -11,11 +13,27 @@ export interface TAppendedEvent {
   occurredAt: string;
 }
 
-interface THeadRow {
-  seq: bigint;
-  hash: Uint8Array;
-  now: string;
+/**
+ * Where the append's statements run: the caller's transaction, either a Prisma interactive
+ * transaction or a node-postgres client inside BEGIN … COMMIT. The SQL is built once (below)
+ * as Prisma.sql templates; an executor only sends it.
+ */
+interface TAuditSql {
+  query(q: Prisma.Sql): Promise<Array<Record<string, unknown>>>;
+  execute(q: Prisma.Sql): Promise<void>;
 }
+
+const onPrisma = (tx: TTx): TAuditSql => ({
+  query: (q) => tx.$queryRaw<Array<Record<string, unknown>>>(q),
+  execute: async (q) => void (await tx.$executeRaw(q)),
+});
+
+// node-postgres takes the same $1…$n text; bigints go as their decimal text.
+const pgValues = (values: readonly unknown[]) => values.map((v) => (typeof v === 'bigint' ? v.toString() : v));
+const onPg = (client: pg.ClientBase): TAuditSql => ({
+  query: async (q) => (await client.query<Record<string, unknown>>({ text: q.text, values: pgValues(q.values) })).rows,
+  execute: async (q) => void (await client.query({ text: q.text, values: pgValues(q.values) })),
+});
 
 /**
  * Appends events to the audit chain inside the caller's transaction.
@@ -23,26 +41,34 @@ interface THeadRow {
  * The chain head row is locked FOR UPDATE, so concurrent writers to one chain append one after
  * another; UNIQUE(chain_id, prev_hash) would refuse a fork even if that lock were bypassed.
  */
-export async function appendAudit(
-  tx: TTx,
-  events: TAuditEventInput[],
-  opts: { chainId?: string } = {},
-): Promise<TAppendedEvent[]> {
+export async function appendAudit(tx: TTx, events: TAuditEventInput[], opts: { chainId?: string } = {}): Promise<TAppendedEvent[]> {
+  return appendWith(onPrisma(tx), events, opts);
+}
+
+/**
+ * The same append on a node-postgres client that is inside a transaction (BEGIN … COMMIT is the
+ * caller's): telemetry ingestion, whose batches commit through pg directly.
+ */
+export async function appendAuditPg(client: pg.ClientBase, events: TAuditEventInput[], opts: { chainId?: string } = {}): Promise<TAppendedEvent[]> {
+  return appendWith(onPg(client), events, opts);
+}
+
+async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { chainId?: string }): Promise<TAppendedEvent[]> {
   if (events.length === 0) return [];
   const parsed = events.map((e) => ZAuditEventInput.parse(e));
   const chainId = opts.chainId ?? defaultChainId();
 
-  let head = await lockHead(tx, chainId);
+  let head = await lockHead(db, chainId);
   if (!head) {
-    await tx.$executeRaw`INSERT INTO audit_chain_heads (chain_id) VALUES (${chainId}) ON CONFLICT DO NOTHING`;
-    head = await lockHead(tx, chainId);
+    await db.execute(Prisma.sql`INSERT INTO audit_chain_heads (chain_id) VALUES (${chainId}) ON CONFLICT DO NOTHING`);
+    head = await lockHead(db, chainId);
     if (!head) throw new Error(`audit chain head ${chainId} could not be created`);
   }
 
   // The server's clock, read under the head lock: timestamps never go backwards along a chain
   // unless the clock itself does. Fixed microsecond precision, UTC, inside the hashed text.
   const occurredAt = head.now;
-  let prev: Buffer = Buffer.from(head.hash);
+  let prev: Buffer = head.hash;
   let seq = head.seq;
   const rows = parsed.map((e) => {
     seq += 1n;
@@ -54,7 +80,7 @@ export async function appendAudit(
   });
 
   const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-  await tx.$executeRaw`
+  await db.execute(Prisma.sql`
     INSERT INTO audit_events (chain_id, seq, occurred_at, actor_type, actor_id, actor_name, actor_role,
       session_id, action, entity_type, entity_id, old_value, new_value, reason, context_ref,
       canonical, prev_hash, hash)
@@ -79,19 +105,21 @@ export async function appendAudit(
       ${rows.map((r) => r.prevHash.toString('hex'))}::text[],
       ${rows.map((r) => r.hash.toString('hex'))}::text[]
     ) AS u(seq, actor_type, actor_id, actor_name, actor_role, session_id, action, entity_type, entity_id,
-           old_value, new_value, reason, context_ref, canonical, prev_hash, hash)`;
+           old_value, new_value, reason, context_ref, canonical, prev_hash, hash)`);
 
-  await tx.$executeRaw`
+  await db.execute(Prisma.sql`
     UPDATE audit_chain_heads SET seq = ${seq.toString()}::bigint, hash = ${prev}, updated_at = ${occurredAt}::timestamptz
-    WHERE chain_id = ${chainId}`;
+    WHERE chain_id = ${chainId}`);
 
   return rows.map((r) => ({ chainId, seq: r.seq, hash: r.hash, occurredAt }));
 }
 
-async function lockHead(tx: TTx, chainId: string): Promise<THeadRow | null> {
-  const rows = await tx.$queryRaw<THeadRow[]>`
+/** The head row, locked; seq and hash normalized (Prisma returns bigint / Uint8Array, pg text / Buffer). */
+async function lockHead(db: TAuditSql, chainId: string): Promise<{ seq: bigint; hash: Buffer; now: string } | null> {
+  const rows = await db.query(Prisma.sql`
     SELECT seq, hash,
       to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now
-    FROM audit_chain_heads WHERE chain_id = ${chainId} FOR UPDATE`;
-  return rows[0] ?? null;
+    FROM audit_chain_heads WHERE chain_id = ${chainId} FOR UPDATE`);
+  const r = rows[0] as { seq: bigint | string; hash: Uint8Array; now: string } | undefined;
+  return r ? { seq: BigInt(r.seq), hash: Buffer.from(r.hash), now: r.now } : null;
 }

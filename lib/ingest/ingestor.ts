@@ -1,45 +1,93 @@
+import type pg from 'pg';
 import type { TDb } from '@/lib/db/client';
+import { getPgPool } from '@/lib/db/pg-pool';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { storeBatch, type TStoreResult } from '@/lib/ingest/store-batch';
-import { verifyInbound, type TAcceptedReading, type TInbound, type TRejected } from '@/lib/ingest/verify-inbound';
+import { verifyInbound, type TAcceptedReading, type TInbound, type TRejected, type TVerdict } from '@/lib/ingest/verify-inbound';
+import { VerifyPool } from '@/lib/ingest/verify-pool';
 
 const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_version']);
+/** Below this many messages a round trip to the verification threads costs more than it saves. */
+const POOLED_MIN = 32;
+const watchedPools = new WeakSet<pg.Pool>();
+
+export interface TIngestorOptions {
+  maxBytes?: number;
+  /** The batch transactions' connections; default the application role's shared pool. */
+  pool?: pg.Pool;
+  /** Verification threads (0: verify on the calling thread); default CUSTOS_INGEST_VERIFY_THREADS or 0. */
+  verifyThreads?: number;
+}
 
 /**
  * parse ► verify ► store, for a batch of inbound messages (MQTT or HTTP). Messages naming a
  * device the key store does not know trigger one reload (a device registered a moment ago) and
- * a second look before they are quarantined.
+ * a second look before they are quarantined. Reads (devices and keys) go through Prisma; the
+ * batch's transaction goes through node-postgres: it is the hot path, and Prisma's raw queries
+ * and interactive transactions cost several times what the statements themselves do.
  */
 export class Ingestor {
   readonly keys: DeviceKeyStore;
+  private readonly pool: pg.Pool;
+  private readonly maxBytes: number;
+  private readonly verifier: VerifyPool | null;
 
-  constructor(
-    private readonly db: TDb,
-    opts: { maxBytes?: number } = {},
-  ) {
+  constructor(db: TDb, opts: TIngestorOptions = {}) {
     this.keys = new DeviceKeyStore(db);
     this.maxBytes = opts.maxBytes ?? Number(process.env.CUSTOS_INGEST_MAX_BYTES ?? 64 * 1024);
+    this.pool = opts.pool ?? getPgPool();
+    if (!watchedPools.has(this.pool)) {
+      watchedPools.add(this.pool);
+      // An idle pooled connection that the server closes (restart, admin termination) is dropped
+      // by the pool and replaced on the next checkout; unhandled, the event would end the process.
+      this.pool.on('error', () => undefined);
+    }
+    const threads = opts.verifyThreads ?? Number(process.env.CUSTOS_INGEST_VERIFY_THREADS || 0);
+    this.verifier = threads > 0 ? new VerifyPool(threads) : null;
   }
-
-  private readonly maxBytes: number;
 
   async ingest(messages: TInbound[]): Promise<TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string }> }> {
     await this.keys.refreshIfNeeded(false);
     const accepted: TAcceptedReading[] = [];
     const rejected: TRejected[] = [];
-    let verdicts = messages.map((m) => verifyInbound(m, this.keys, { maxBytes: this.maxBytes }));
-    if (verdicts.some((v) => !v.ok && UNKNOWN.has(v.rejected.reason))) {
+    let verdicts = await this.verify(messages);
+    const unknown = verdicts.flatMap((v, i) => (!v.ok && UNKNOWN.has(v.rejected.reason) ? [i] : []));
+    if (unknown.length > 0) {
       await this.keys.refreshIfNeeded(true);
-      verdicts = verdicts.map((v, i) => (!v.ok && UNKNOWN.has(v.rejected.reason) ? verifyInbound(messages[i], this.keys, { maxBytes: this.maxBytes }) : v));
+      const again = await this.verify(unknown.map((i) => messages[i]));
+      verdicts = [...verdicts];
+      unknown.forEach((i, k) => (verdicts[i] = again[k]));
     }
     for (const v of verdicts) {
       if (v.ok) accepted.push(v.reading);
       else rejected.push(v.rejected);
     }
-    const result = await storeBatch(this.db, this.keys, accepted, rejected);
+    const result = await storeBatch(this.pool, this.keys, accepted, rejected);
     return {
       ...result,
       verdicts: verdicts.map((v) => (v.ok ? { ok: true, dedupKey: v.reading.dedupKey.toString('hex') } : { ok: false, reason: v.rejected.reason })),
     };
+  }
+
+  /** Starts the verification threads ahead of the first batch (optional: they start on first use). */
+  async warmUp(): Promise<void> {
+    await this.verifier?.ready().catch(() => undefined);
+  }
+
+  /** Stops the verification threads (they never keep the process alive on their own). */
+  async close(): Promise<void> {
+    await this.verifier?.close();
+  }
+
+  private async verify(messages: TInbound[]): Promise<TVerdict[]> {
+    if (this.verifier?.usable && messages.length >= POOLED_MIN) {
+      try {
+        return await this.verifier.verify(messages, this.keys, { maxBytes: this.maxBytes });
+      } catch (e) {
+        // A verification error is the batch's error; a failed thread means verifying here instead.
+        if (this.verifier.usable) throw e;
+      }
+    }
+    return messages.map((m) => verifyInbound(m, this.keys, { maxBytes: this.maxBytes }));
   }
 }

@@ -57,10 +57,17 @@ export class AckAfterCommitSubscriber extends EventEmitter {
     super();
   }
 
+  /**
+   * Resolves once subscribed. Rejects if the first connection cannot be made or is refused;
+   * a connection that drops before the subscription completes (e.g. the broker handing the
+   * session over from a previous instance) is simply retried.
+   */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onFirst = (e?: Error) => (e ? reject(e) : resolve());
-      this.connect(onFirst);
+      this.once('ready', () => resolve());
+      this.connect((e) => {
+        if (e) reject(e);
+      });
     });
   }
 

@@ -1,6 +1,6 @@
-import { appendAudit } from '@/lib/audit/append-audit';
+import type pg from 'pg';
+import { appendAuditPg } from '@/lib/audit/append-audit';
 import type { TAuditEventInput } from '@/lib/audit/events';
-import type { TDb, TTx } from '@/lib/db/client';
 import { applyReadingRules } from '@/lib/ingest/apply-reading-rules';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
@@ -8,6 +8,8 @@ import { parseDeviceTime, readingFlags, outOfLimits } from '@/lib/ingest/reading
 import type { TAcceptedReading, TRejected } from '@/lib/ingest/verify-inbound';
 
 export const INGEST_ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
+
+const STATEMENT_TIMEOUT_MS = 60_000;
 
 export interface TStoreResult {
   stored: number;
@@ -17,48 +19,95 @@ export interface TStoreResult {
 }
 
 /**
- * One transaction per batch: new readings (a replay is stored once), the batch's Merkle root
- * as ONE audit event, every rejected message sealed in quarantine with its own audit event,
- * and the excursion / communication state. The caller acknowledges the messages only after
- * this has committed.
+ * One transaction per batch (node-postgres, BEGIN … COMMIT on one pooled connection): new
+ * readings (a replay is stored once), the batch's Merkle root as ONE audit event, every rejected
+ * message sealed in quarantine with its own audit event, and the excursion / communication
+ * state. The caller acknowledges the messages only after this has committed (21 CFR 11.10(e)).
  */
-export async function storeBatch(db: TDb, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
+export async function storeBatch(pool: pg.Pool, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   if (accepted.length === 0 && rejected.length === 0) return { stored: 0, duplicates: 0, quarantined: 0, batchId: null };
-  return db.$transaction((tx) => storeInTx(tx, keys, accepted, rejected), { maxWait: 30_000, timeout: 60_000 });
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    // As the Prisma transaction this replaces did, give up on a statement (a lock wait) after a
+    // minute: the batch fails, nothing is acknowledged, the broker redelivers it.
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+    try {
+      const result = await storeInTx(client, keys, accepted, rejected);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      // A connection that cannot even roll back is not given back to the pool.
+      await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+      throw e;
+    }
+  } finally {
+    client.release(broken);
+  }
 }
 
-async function storeInTx(tx: TTx, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
+interface TRow {
+  a: TAcceptedReading;
+  id: bigint;
+  value: number;
+  deviceTime: Date | null;
+  flags: string[];
+  skewMs: number | null;
+  leaf: Buffer;
+}
+
+/**
+ * The statements, ordered so that the rows every batch contends for (device_state, then the
+ * audit chain head) are locked last: the bulk inserts of concurrent batches run in parallel,
+ * and only the short tail (state, audit append, batch row, COMMIT) is serialized.
+ */
+async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   const events: TAuditEventInput[] = [];
   // Duplicates inside the batch first, then against everything stored before.
   const unique = new Map<string, TAcceptedReading>();
-  for (const a of accepted) if (!unique.has(a.dedupKey.toString('hex'))) unique.set(a.dedupKey.toString('hex'), a);
-  let fresh: TAcceptedReading[] = [];
-  let batchId: bigint | null = null;
+  for (const a of accepted) {
+    const k = a.dedupKey.toString('hex');
+    if (!unique.has(k)) unique.set(k, a);
+  }
+  let rows: TRow[] = [];
+  let batch: { id: bigint; root: Buffer } | null = null;
   if (unique.size > 0) {
+    // The key claims the reading's id; a key stored before (or by a concurrent batch) returns
+    // nothing. Keys go as one binary parameter (32 bytes each): no hex, no array literal.
     const list = [...unique.values()];
-    const ids = await tx.$queryRaw<Array<{ id: bigint }>>`SELECT nextval('telemetry_id_seq') AS id FROM generate_series(1, ${list.length}::int)`;
-    const inserted = await tx.$queryRaw<Array<{ k: string }>>`
-      INSERT INTO telemetry_keys (dedup_key, telemetry_id)
-      SELECT decode(k, 'hex'), i FROM unnest(${list.map((a) => a.dedupKey.toString('hex'))}::text[], ${ids.map((r) => r.id.toString())}::bigint[]) AS u(k, i)
-      ON CONFLICT (dedup_key) DO NOTHING RETURNING encode(dedup_key, 'hex') AS k`;
-    const isNew = new Set(inserted.map((r) => r.k));
-    const idOf = new Map(list.map((a, i) => [a.dedupKey.toString('hex'), ids[i].id]));
-    fresh = list.filter((a) => isNew.has(a.dedupKey.toString('hex')));
-    if (fresh.length > 0) {
-      [{ id: batchId }] = await tx.$queryRaw<Array<{ id: bigint }>>`SELECT nextval('telemetry_batches_id_seq') AS id`;
-      const rows = fresh.map((a) => {
-        const id = idOf.get(a.dedupKey.toString('hex'))!;
-        const device = keys.device(a.deviceId);
-        const value = Number(a.valueText);
-        const deviceTime = parseDeviceTime(a.deviceTs);
-        const limits = { min: device?.limitMin ?? null, max: device?.limitMax ?? null, minDurationS: device?.limitMinDurationS ?? 0 };
-        const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: a.inbound.receivedAt, calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
-        return { a, id, value, deviceTime, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
-      });
-      rows.sort((x, y) => (x.id < y.id ? -1 : 1));
-      // One JSON parameter for the whole batch: far cheaper to bind than twenty arrays.
-      const json = JSON.stringify(
-        rows.map((r) => ({
+    const keys32 = Buffer.allocUnsafe(list.length * 32);
+    list.forEach((a, i) => a.dedupKey.copy(keys32, i * 32));
+    const { rows: inserted } = await client.query<{ i: number; id: string }>(
+      `WITH u AS MATERIALIZED (
+         SELECT i, substring($1::bytea FROM i * 32 - 31 FOR 32) AS k, nextval('telemetry_id_seq') AS id FROM generate_series(1, $2::int) AS i),
+       ins AS (INSERT INTO telemetry_keys (dedup_key, telemetry_id) SELECT k, id FROM u ON CONFLICT (dedup_key) DO NOTHING RETURNING telemetry_id)
+       SELECT u.i, u.id::text AS id FROM u JOIN ins ON ins.telemetry_id = u.id ORDER BY u.id`,
+      [keys32, list.length],
+    );
+    rows = inserted.map(({ i, id: idText }) => {
+      const a = list[i - 1];
+      const id = BigInt(idText);
+      const device = keys.device(a.deviceId);
+      const value = Number(a.valueText);
+      const deviceTime = parseDeviceTime(a.deviceTs);
+      const limits = { min: device?.limitMin ?? null, max: device?.limitMax ?? null, minDurationS: device?.limitMinDurationS ?? 0 };
+      const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: a.inbound.receivedAt, calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
+      return { a, id, value, deviceTime, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
+    });
+  }
+  if (rows.length > 0) {
+    // The small columns as one JSON parameter (far cheaper to bind than twenty arrays); the raw
+    // payloads and the hashes as two binary parameters, sliced by offset: no escaping, no hex.
+    const raws = Buffer.concat(rows.map((r) => r.a.inbound.raw));
+    const hashes = Buffer.allocUnsafe(rows.length * 64);
+    let offset = 0;
+    const json = JSON.stringify(
+      rows.map((r, h) => {
+        r.a.rawSha256.copy(hashes, h * 64);
+        r.leaf.copy(hashes, h * 64 + 32);
+        const o = offset;
+        offset += r.a.inbound.raw.length;
+        return {
           id: r.id.toString(),
           received_at: r.a.inbound.receivedAt.toISOString(),
           device_id: r.a.deviceId,
@@ -75,68 +124,111 @@ async function storeInTx(tx: TTx, keys: DeviceKeyStore, accepted: TAcceptedReadi
           topic: r.a.inbound.topic,
           gateway_seq: r.a.gatewaySeq?.toString() ?? null,
           key_version: r.a.keyVersion,
-          raw: r.a.inbound.raw.toString('utf8'),
-          raw_sha256: r.a.rawSha256.toString('hex'),
-          leaf: r.leaf.toString('hex'),
-        })),
-      );
-      await tx.$executeRaw`
-        INSERT INTO telemetry (id, received_at, device_id, sensor_id, format, value_text, value, unit, device_ts, device_time, skew_ms,
-          flags, source, topic, gateway_seq, key_version, raw, raw_sha256, leaf_hash, batch_id)
-        SELECT u.id, u.received_at, u.device_id, u.sensor_id, u.format, u.value_text, u.value, u.unit, u.device_ts, u.device_time, u.skew_ms,
-          coalesce(u.flags, '{}'), u.source, u.topic, u.gateway_seq, u.key_version, u.raw, decode(u.raw_sha256, 'hex'), decode(u.leaf, 'hex'), ${batchId}
-        FROM json_to_recordset(${json}::json) AS u(id bigint, received_at timestamptz, device_id text, sensor_id text, format text, value_text text,
-          value float8, unit text, device_ts text, device_time timestamptz, skew_ms bigint, flags text[], source text, topic text, gateway_seq bigint,
-          key_version int, raw text, raw_sha256 text, leaf text)`;
-      const root = merkleRoot(rows.map((r) => r.leaf));
-      const firstId = rows[0].id;
-      const lastId = rows[rows.length - 1].id;
-      const [ev] = await appendAudit(tx, [
-        {
-          actor: INGEST_ACTOR,
-          action: 'telemetry.batch',
-          entityType: 'TelemetryBatch',
-          entityId: batchId.toString(),
-          newValue: {
-            batchId: batchId.toString(),
-            count: rows.length,
-            firstId: firstId.toString(),
-            lastId: lastId.toString(),
-            merkleRoot: root.toString('hex'),
-            duplicates: accepted.length - rows.length,
-            flagged: rows.filter((r) => r.flags.length).length,
-          },
-        },
-      ]);
-      await tx.telemetryBatch.create({
-        data: { id: batchId, source: fresh[0].inbound.source, count: rows.length, firstId, lastId, merkleRoot: Uint8Array.from(root), auditChainId: ev.chainId, auditSeq: ev.seq },
-        select: { id: true },
-      });
-      await applyReadingRules(tx, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? r.a.inbound.receivedAt, receivedAt: r.a.inbound.receivedAt })), events);
-    }
+          o,
+          n: r.a.inbound.raw.length,
+          h,
+        };
+      }),
+    );
+    // Accepted payloads passed strict JSON parsing, which refuses anything but UTF-8.
+    const { rows: b } = await client.query<{ id: string }>(
+      `WITH b AS (SELECT nextval('telemetry_batches_id_seq') AS id),
+       ins AS (
+         INSERT INTO telemetry (id, received_at, device_id, sensor_id, format, value_text, value, unit, device_ts, device_time, skew_ms,
+           flags, source, topic, gateway_seq, key_version, raw, raw_sha256, leaf_hash, batch_id)
+         SELECT u.id, u.received_at, u.device_id, u.sensor_id, u.format, u.value_text, u.value, u.unit, u.device_ts, u.device_time, u.skew_ms,
+           coalesce(u.flags, '{}'), u.source, u.topic, u.gateway_seq, u.key_version, convert_from(substring($2::bytea FROM u.o + 1 FOR u.n), 'UTF8'),
+           substring($3::bytea FROM u.h * 64 + 1 FOR 32), substring($3::bytea FROM u.h * 64 + 33 FOR 32), b.id
+         FROM b, json_to_recordset($1::json) AS u(id bigint, received_at timestamptz, device_id text, sensor_id text, format text, value_text text,
+           value float8, unit text, device_ts text, device_time timestamptz, skew_ms bigint, flags text[], source text, topic text, gateway_seq bigint,
+           key_version int, o int, n int, h int))
+       SELECT id::text FROM b`,
+      [json, raws, hashes],
+    );
+    batch = { id: BigInt(b[0].id), root: merkleRoot(rows.map((r) => r.leaf)) };
   }
 
   if (rejected.length > 0) {
-    // Ids are taken first so each audit event names its own quarantine row.
-    const q = await tx.$queryRaw<Array<{ id: bigint }>>`SELECT nextval('quarantine_id_seq') AS id FROM generate_series(1, ${rejected.length}::int)`;
-    await tx.$executeRaw`
-      INSERT INTO quarantine (id, received_at, source, topic, device_hint, raw, raw_sha256, reason, detail)
-      SELECT u.id, u.received_at, u.source, u.topic, u.device_hint, decode(u.raw, 'base64'), decode(u.sha, 'hex'), u.reason, u.detail
-      FROM unnest(${q.map((r) => r.id.toString())}::bigint[], ${rejected.map((r) => r.inbound.receivedAt.toISOString())}::timestamptz[], ${rejected.map((r) => r.inbound.source)}::text[],
-        ${rejected.map((r) => r.inbound.topic)}::text[], ${rejected.map((r) => r.deviceHint)}::text[], ${rejected.map((r) => r.inbound.raw.toString('base64'))}::text[],
-        ${rejected.map((r) => r.rawSha256.toString('hex'))}::text[], ${rejected.map((r) => r.reason)}::text[], ${rejected.map((r) => r.detail)}::text[])
-        AS u(id, received_at, source, topic, device_hint, raw, sha, reason, detail)`;
+    // Ids are taken first so each audit event names its own quarantine row; the sealed bytes and
+    // their hashes go as binary parameters, sliced by offset.
+    const raws = Buffer.concat(rejected.map((r) => r.inbound.raw));
+    const shas = Buffer.concat(rejected.map((r) => r.rawSha256));
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const r of rejected) {
+      offsets.push(offset);
+      offset += r.inbound.raw.length;
+    }
+    const { rows: q } = await client.query<{ id: string }>(
+      `WITH ids AS MATERIALIZED (SELECT nextval('quarantine_id_seq') AS id, n::bigint AS n FROM generate_series(1, $1::int) AS n),
+       ins AS (
+         INSERT INTO quarantine (id, received_at, source, topic, device_hint, raw, raw_sha256, reason, detail)
+         SELECT ids.id, u.received_at, u.source, u.topic, u.device_hint, substring($6::bytea FROM u.o + 1 FOR u.len),
+           substring($7::bytea FROM n::int * 32 - 31 FOR 32), u.reason, u.detail
+         FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $8::int[], $9::int[], $10::text[], $11::text[])
+           WITH ORDINALITY AS u(received_at, source, topic, device_hint, o, len, reason, detail, n)
+         JOIN ids USING (n))
+       SELECT id::text FROM ids ORDER BY n`,
+      [
+        rejected.length,
+        rejected.map((r) => r.inbound.receivedAt),
+        rejected.map((r) => r.inbound.source),
+        rejected.map((r) => r.inbound.topic),
+        rejected.map((r) => r.deviceHint),
+        raws,
+        shas,
+        offsets,
+        rejected.map((r) => r.inbound.raw.length),
+        rejected.map((r) => r.reason),
+        rejected.map((r) => r.detail),
+      ],
+    );
+    if (q.length !== rejected.length) throw new Error(`quarantine: ${q.length} ids for ${rejected.length} rejected messages`);
     rejected.forEach((r, i) =>
       events.push({
         actor: INGEST_ACTOR,
         action: 'telemetry.quarantine',
         entityType: 'Quarantine',
-        entityId: q[i].id.toString(),
+        entityId: q[i].id,
         newValue: { source: r.inbound.source, topic: r.inbound.topic, deviceHint: r.deviceHint, sha256: r.rawSha256.toString('hex'), bytes: r.inbound.raw.length },
         reason: `${r.reason}: ${r.detail}`.slice(0, 2000),
       }),
     );
   }
-  if (events.length) await appendAudit(tx, events);
-  return { stored: fresh.length, duplicates: accepted.length - fresh.length, quarantined: rejected.length, batchId: batchId?.toString() ?? null };
+
+  // Contended rows from here on: device state (locked in device order), then the chain head.
+  const ruleEvents: TAuditEventInput[] = [];
+  if (rows.length > 0) {
+    await applyReadingRules(client, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? r.a.inbound.receivedAt, receivedAt: r.a.inbound.receivedAt })), ruleEvents);
+  }
+  // ONE append for the batch: its Merkle root first (telemetry_batches names that event), then
+  // excursion records and alarms, then the quarantined messages.
+  const batchEvent: TAuditEventInput[] = batch
+    ? [
+        {
+          actor: INGEST_ACTOR,
+          action: 'telemetry.batch',
+          entityType: 'TelemetryBatch',
+          entityId: batch.id.toString(),
+          newValue: {
+            batchId: batch.id.toString(),
+            count: rows.length,
+            firstId: rows[0].id.toString(),
+            lastId: rows[rows.length - 1].id.toString(),
+            merkleRoot: batch.root.toString('hex'),
+            duplicates: accepted.length - rows.length,
+            flagged: rows.filter((r) => r.flags.length).length,
+          },
+        },
+      ]
+    : [];
+  const appended = await appendAuditPg(client, [...batchEvent, ...ruleEvents, ...events]);
+  if (batch) {
+    const ev = appended[0];
+    await client.query(
+      `INSERT INTO telemetry_batches (id, source, count, first_id, last_id, merkle_root, audit_chain_id, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [batch.id.toString(), rows[0].a.inbound.source, rows.length, rows[0].id.toString(), rows[rows.length - 1].id.toString(), batch.root, ev.chainId, ev.seq.toString()],
+    );
+  }
+  return { stored: rows.length, duplicates: accepted.length - rows.length, quarantined: rejected.length, batchId: batch?.id.toString() ?? null };
 }

@@ -59,7 +59,8 @@ async function waitFor(fn: () => Promise<boolean>, ms: number, what: string) {
 
 function startWorkerProcess(env: Record<string, string>): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
   let out = '';
-  const proc = spawn('node_modules/.bin/tsx', ['scripts/worker.ts'], {
+  // One process (no tsx wrapper): SIGKILL must kill the worker itself, not a parent.
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], {
     env: { ...process.env, DATABASE_URL: t.ownerUrl, APP_DATABASE_URL: t.appUrl, MQTT_URL: broker.url, CUSTOS_WORKER_QUIET: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
