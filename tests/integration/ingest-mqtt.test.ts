@@ -104,6 +104,33 @@ describe('telemetry ingestion over MQTT', () => {
     expect(row.value_text).toBe('2.4');
   });
 
+  it('[URS] QoS 2 is accepted: stored once, the exchange completes, nothing is redelivered', async () => {
+    const ingestor = new Ingestor(t.db);
+    const make = () =>
+      new AckAfterCommitSubscriber({
+        url: broker.url,
+        clientId: 'custos-qos2-test',
+        filters: ['pharma/qos2/#'],
+        qos: 2,
+        onBatch: async (msgs) => void (await ingestor.ingest(msgs.map((m) => ({ source: 'mqtt' as const, topic: m.topic, raw: m.payload, receivedAt: m.receivedAt })))),
+      });
+    const sub = make();
+    await sub.start();
+    const before = await count();
+    const pub = await mqtt.connectAsync(broker.url, { clientId: 'pub-qos2' });
+    await pub.publishAsync('pharma/qos2/x', buildHmacPayload({ deviceId: 'EDGE-TH-0042', secret, value: '7.25' }), { qos: 2 });
+    await pub.endAsync();
+    await waitFor(async () => (await count()) === before + 1, 10_000, 'the QoS 2 reading');
+    await new Promise((r) => setTimeout(r, 300));
+    await sub.stop();
+    const again = make();
+    await again.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    await again.stop();
+    expect(again.stats.received).toBe(0);
+    expect(await count()).toBe(before + 1);
+  });
+
   it('[11.10(e)] kill -9 of the worker mid-stream (50k messages): everything acknowledged is stored, nothing twice, and the chain verifies', async () => {
     const n = 50_000;
     const start = Date.now();
