@@ -35,18 +35,22 @@ async function waitForPort(port: number, ms: number) {
   throw new Error(`mosquitto did not listen on ${port}`);
 }
 
-export async function startMosquitto(): Promise<{ url: string; port: number; stop(): Promise<void>; proc: ChildProcess }> {
+/** With `tls`, the listener requires TLS and a client certificate signed by the CA (mTLS). */
+export async function startMosquitto(
+  opts: { tls?: { ca: string; cert: string; key: string } } = {},
+): Promise<{ url: string; port: number; stop(): Promise<void>; proc: ChildProcess }> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'custos-mqtt-'));
   const conf = path.join(dir, 'mosquitto.conf');
+  const tls = opts.tls ? [`cafile ${opts.tls.ca}`, `certfile ${opts.tls.cert}`, `keyfile ${opts.tls.key}`, 'require_certificate true'] : [];
   writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 1000', 'max_queued_messages 0', 'log_dest none', ''].join('\n'),
+    [`listener ${port} 127.0.0.1`, ...tls, 'allow_anonymous true', 'persistence false', 'max_inflight_messages 1000', 'max_queued_messages 0', 'log_dest none', ''].join('\n'),
   );
   const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   await waitForPort(port, 5000);
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
     proc,
     async stop() {
