@@ -32,6 +32,7 @@ export async function decideQuarantine(db: TDb, user: TCurrentUser, input: unkno
   if (row.status !== 'held') throw new AppError('CONFLICT', `This entry was already ${row.status}`);
   const actor = userActor(user, user.sessionId);
   let telemetryStored = false;
+  let telemetryId: bigint | null = null;
   if (decision === 'reinject') {
     const ingestor = new Ingestor(db);
     await ingestor.keys.load();
@@ -45,15 +46,20 @@ export async function decideQuarantine(db: TDb, user: TCurrentUser, input: unkno
       return { status: 'held', telemetryStored: false, reason: v.reason };
     }
     telemetryStored = r.stored > 0;
+    // Link the sealed entry to the reading it became (stored now, or already stored before).
+    if (v.dedupKey) {
+      const key = await db.telemetryKey.findUnique({ where: { dedupKey: Buffer.from(v.dedupKey, 'hex') }, select: { telemetryId: true } });
+      telemetryId = key?.telemetryId ?? null;
+    }
   }
   await db.$transaction(async (tx) => {
     const updated = await tx.quarantine.updateMany({
       where: { id: BigInt(id), status: 'held' },
-      data: { status: decision === 'reinject' ? 'reinjected' : 'discarded', decidedBy: user.employeeId, decidedAt: new Date(), decisionReason: reason },
+      data: { status: decision === 'reinject' ? 'reinjected' : 'discarded', decidedBy: user.employeeId, decidedAt: new Date(), decisionReason: reason, telemetryId },
     });
     if (updated.count !== 1) throw new AppError('CONFLICT', 'This entry was decided meanwhile');
     await appendAudit(tx, [
-      { actor, action: `quarantine.${decision}`, entityType: 'Quarantine', entityId: id, oldValue: { status: 'held' }, newValue: { status: decision === 'reinject' ? 'reinjected' : 'discarded', telemetryStored }, reason },
+      { actor, action: `quarantine.${decision}`, entityType: 'Quarantine', entityId: id, oldValue: { status: 'held' }, newValue: { status: decision === 'reinject' ? 'reinjected' : 'discarded', telemetryStored, telemetryId: telemetryId?.toString() ?? null }, reason },
     ]);
   });
   return { status: decision === 'reinject' ? 'reinjected' : 'discarded', telemetryStored };

@@ -103,6 +103,10 @@ describe('devices, HTTP sync, quarantine decisions and inclusion proofs', () => 
     await custos(['devices', 'add', '--id', 'LATE-1', '--hmac-secret-hex', secret.toString('hex')]);
     expect(await decideQuarantine(t.db, qaS, { id: q.id, decision: 'reinject', reason: 'device key registered' })).toMatchObject({ status: 'reinjected', telemetryStored: true });
     await expect(decideQuarantine(t.db, qaS, { id: q.id, decision: 'discard', reason: 'again' })).rejects.toThrow('already reinjected');
+    const linked = await t.app();
+    const row = await linked.query("SELECT q.telemetry_id::text AS id, t.device_id FROM quarantine q JOIN telemetry t ON t.id = q.telemetry_id WHERE q.id = $1", [q.id]);
+    await linked.end();
+    expect(row.rows).toEqual([{ id: expect.any(String), device_id: 'LATE-1' }]);
     const c = await t.owner();
     await expect(c.query('UPDATE quarantine SET raw = $1 WHERE id = $2', [Buffer.from('x'), q.id])).rejects.toThrow(/sealed/);
     await expect(c.query('DELETE FROM quarantine WHERE id = $1', [q.id])).rejects.toThrow(/11\.10\(e\)/);
