@@ -1,4 +1,5 @@
-import { useId, type ComponentProps } from 'react';
+import type { ComponentProps } from 'react';
+import { CONTROL_CLASS, FieldFrame, controlBorder, useFieldIds } from '@/components/ui/field-frame';
 
 export interface TFieldProps extends ComponentProps<'input'> {
   label: string;
@@ -10,43 +11,16 @@ export interface TFieldProps extends ComponentProps<'input'> {
 }
 
 export function Field({ label, hint, error, id, className, ...input }: TFieldProps) {
-  const generated = useId();
-  const inputId = id ?? generated;
-  const hintId = `${inputId}-hint`;
-  const errorId = `${inputId}-error`;
-  const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;
+  const ids = useFieldIds(id, hint, error);
   return (
-    <div className={['grid gap-1', className].filter(Boolean).join(' ')}>
-      <label htmlFor={inputId} className="text-xs font-medium text-slate-800">
-        {label}
-        {input.required && (
-          <span aria-hidden="true" className="ml-0.5 text-red-700">
-            *
-          </span>
-        )}
-      </label>
+    <FieldFrame ids={ids} label={label} required={input.required} hint={hint} error={error} className={className}>
       <input
-        id={inputId}
-        aria-describedby={describedBy}
-        aria-invalid={error ? true : undefined}
-        className={[
-          'h-8.5 w-full rounded-md border bg-white px-2.5 text-sm text-slate-900 shadow-xs placeholder:text-slate-500',
-          'focus:border-accent-700 focus:outline-2 focus:outline-offset-0 focus:outline-accent-700/30',
-          'disabled:cursor-not-allowed disabled:bg-slate-100 disabled:text-slate-600',
-          error ? 'border-red-600' : 'border-slate-300',
-        ].join(' ')}
+        id={ids.controlId}
+        aria-describedby={ids.describedBy}
+        aria-invalid={ids.invalid}
+        className={`h-8.5 px-2.5 placeholder:text-slate-500 ${CONTROL_CLASS} ${controlBorder(error)}`}
         {...input}
       />
-      {hint && (
-        <p id={hintId} className="text-xs text-slate-600">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={errorId} className="text-xs font-medium text-red-700">
-          {error}
-        </p>
-      )}
-    </div>
+    </FieldFrame>
   );
 }

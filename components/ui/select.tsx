@@ -1,4 +1,5 @@
-import { useId, type ComponentProps } from 'react';
+import type { ComponentProps } from 'react';
+import { CONTROL_CLASS, FieldFrame, controlBorder, useFieldIds } from '@/components/ui/field-frame';
 
 export interface TSelectOption {
   value: string;
@@ -18,31 +19,14 @@ export interface TSelectProps extends ComponentProps<'select'> {
 }
 
 export function Select({ label, options, placeholder, hint, error, hideLabel, id, className, ...select }: TSelectProps) {
-  const generated = useId();
-  const selectId = id ?? generated;
-  const hintId = `${selectId}-hint`;
-  const errorId = `${selectId}-error`;
-  const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;
+  const ids = useFieldIds(id, hint, error);
   return (
-    <div className={['grid gap-1', className].filter(Boolean).join(' ')}>
-      <label htmlFor={selectId} className={hideLabel ? 'sr-only' : 'text-xs font-medium text-slate-800'}>
-        {label}
-        {select.required && (
-          <span aria-hidden="true" className="ml-0.5 text-red-700">
-            *
-          </span>
-        )}
-      </label>
+    <FieldFrame ids={ids} label={label} required={select.required} hideLabel={hideLabel} hint={hint} error={error} className={className}>
       <select
-        id={selectId}
-        aria-describedby={describedBy}
-        aria-invalid={error ? true : undefined}
-        className={[
-          'h-8.5 w-full rounded-md border bg-white px-2 text-sm text-slate-900 shadow-xs',
-          'focus:border-accent-700 focus:outline-2 focus:outline-offset-0 focus:outline-accent-700/30',
-          'disabled:cursor-not-allowed disabled:bg-slate-100 disabled:text-slate-600',
-          error ? 'border-red-600' : 'border-slate-300',
-        ].join(' ')}
+        id={ids.controlId}
+        aria-describedby={ids.describedBy}
+        aria-invalid={ids.invalid}
+        className={`h-8.5 px-2 ${CONTROL_CLASS} ${controlBorder(error)}`}
         {...select}
       >
         {placeholder !== undefined && <option value="">{placeholder}</option>}
@@ -52,16 +36,6 @@ export function Select({ label, options, placeholder, hint, error, hideLabel, id
           </option>
         ))}
       </select>
-      {hint && (
-        <p id={hintId} className="text-xs text-slate-600">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={errorId} className="text-xs font-medium text-red-700">
-          {error}
-        </p>
-      )}
-    </div>
+    </FieldFrame>
   );
 }
