@@ -16,7 +16,7 @@ import { formatUtc } from '@/lib/esign/manifestation';
 import { isAppError } from '@/lib/errors/app-error';
 import { NotPermitted } from '@/app/admin/not-permitted';
 import { decideAction } from '../actions';
-import { AuditTable } from '../audit-table';
+import { EntityAuditTable } from '@/components/audit/entity-audit-table';
 import { CrStatusBadge } from '../status-badge';
 import { CancelRequest } from './cancel-request';
 import { ChangeDiff } from './change-diff';
@@ -210,7 +210,7 @@ export default async function ChangeRequestPage({ params }: { params: Promise<{ 
       </div>
       <div className="mt-4">
         <Card title="Audit trail" description="Every event of this request, oldest first.">
-          <AuditTable events={cr.audit} caption={`Audit trail of ${cr.number}`} />
+          <EntityAuditTable events={cr.audit} caption={`Audit trail of ${cr.number}`} />
         </Card>
       </div>
     </>

@@ -19,7 +19,7 @@ import { can, requirePermission } from '@/lib/rbac/require-permission';
 import { signRecordAction } from '../actions';
 import { fieldLabel, orderedContent, valueText } from '../kind-fields';
 import { StatusBadge } from '../status-badge';
-import { AuditTrail } from './audit-trail';
+import { EntityAuditTable } from '@/components/audit/entity-audit-table';
 import { RetireDialog } from './retire-dialog';
 import { SignatureList } from './signatures';
 import { VersionDiff, VersionsTable } from './versions';
@@ -194,7 +194,7 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
         )}
 
         <Card title="Audit trail" description="Every event on this record, newest first (up to 200).">
-          <AuditTrail events={r.audit} />
+          <EntityAuditTable events={r.audit} caption="Audit trail" />
         </Card>
       </div>
     </>

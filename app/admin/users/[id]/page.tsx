@@ -14,7 +14,7 @@ import { formatUtc } from '@/lib/esign/manifestation';
 import { isAppError } from '@/lib/errors/app-error';
 import { can } from '@/lib/rbac/require-permission';
 import { getUser, type TUserView } from '@/lib/users/get-user';
-import { AuditTable } from '@/app/change-requests/audit-table';
+import { EntityAuditTable } from '@/components/audit/entity-audit-table';
 import { RequestChangeDialog, type TRequestField } from '@/app/change-requests/request-change-dialog';
 import { NotPermitted } from '../../not-permitted';
 import { UserStatus } from '../user-status';
@@ -65,7 +65,7 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
             />
           </Card>
           <Card title="Recent audit events" description="Newest first; the change requests about this user have their own trail.">
-            <AuditTable events={u.audit} caption={`Recent audit events for ${u.employeeId}`} />
+            <EntityAuditTable events={u.audit} caption={`Recent audit events for ${u.employeeId}`} />
           </Card>
         </div>
         <div className="grid gap-4">

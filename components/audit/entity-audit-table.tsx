@@ -10,8 +10,8 @@ export interface TAuditTableRow {
   contextRef?: string | null;
 }
 
-/** Who did what, when and why (21 CFR 11.10(e)); laid out like a record's audit trail. */
-export function AuditTable({ events, caption }: { events: TAuditTableRow[]; caption: string }) {
+/** Who did what, when and why (21 CFR 11.10(e)); the audit trail of one record, request or user. */
+export function EntityAuditTable({ events, caption }: { events: TAuditTableRow[]; caption: string }) {
   if (events.length === 0) return <p className="text-sm text-slate-600">No events.</p>;
   const withContext = events.some((e) => e.contextRef);
   return (
