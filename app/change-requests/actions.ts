@@ -108,12 +108,12 @@ export async function decideAction(_prev: TEsignState, form: FormData): Promise<
   const id = text(form, 'id') ?? '';
   const decision = text(form, 'decision');
   const meaning = text(form, 'meaning');
-  // The meaning the signer saw must be the decision that is recorded.
-  if ((decision === 'approve' && meaning !== 'APPROVAL') || (decision === 'reject' && meaning !== 'REJECTION')) {
-    return { error: 'The meaning of the signature does not match the decision', fieldErrors: { meaning: 'Does not match the decision' } };
-  }
   try {
     const user = await requireUser();
+    // The meaning the signer saw must be the decision that is recorded.
+    if ((decision === 'approve' && meaning !== 'APPROVAL') || (decision === 'reject' && meaning !== 'REJECTION')) {
+      return { error: 'The meaning of the signature does not match the decision', fieldErrors: { meaning: 'Does not match the decision' } };
+    }
     await decideChangeRequest(getDb(), user, {
       id,
       decision,

@@ -10,7 +10,8 @@ import { isAppError } from '@/lib/errors/app-error';
 import { KIND_CONFIG, RECORD_KINDS } from '@/lib/records/kinds';
 import { RECORD_STATUSES, STATUS_LABEL } from '@/lib/records/lifecycle';
 import { listRecords } from '@/lib/records/list-records';
-import { can, requirePermission } from '@/lib/rbac/require-permission';
+import { NotPermitted } from '@/app/admin/not-permitted';
+import { can } from '@/lib/rbac/require-permission';
 import { recordColumns, type TRecordListRow } from './columns';
 
 export const metadata: Metadata = { title: 'Records' };
@@ -28,7 +29,7 @@ const FILTER_MESSAGE: Record<string, (value: string) => string> = {
 
 export default async function RecordsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePageUser('/records');
-  requirePermission(user, 'records.read');
+  if (!can(user, 'records.read')) return <NotPermitted title="Records" permission="records.read" />;
   const sp = await searchParams;
   // An empty filter ("any kind") is no filter; the service validates the rest.
   const raw: Record<string, string> = {};

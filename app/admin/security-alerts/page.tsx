@@ -5,7 +5,8 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
 import { getDb } from '@/lib/db/client';
-import { can, requirePermission } from '@/lib/rbac/require-permission';
+import { NotPermitted } from '@/app/admin/not-permitted';
+import { can } from '@/lib/rbac/require-permission';
 import { listSecurityAlerts } from '@/lib/users/list-security-alerts';
 import { UnlockUserForm } from './unlock-user-form';
 
@@ -20,7 +21,7 @@ const KIND: Record<string, string> = {
 
 export default async function SecurityAlertsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const user = await requirePageUser('/admin/security-alerts');
-  requirePermission(user, 'security_alerts.read');
+  if (!can(user, 'security_alerts.read')) return <NotPermitted title="Security alerts" permission="security_alerts.read" />;
   const sp = await searchParams;
   const before = sp.before && /^\d{1,18}$/.test(sp.before) ? BigInt(sp.before) : undefined;
   const { rows, openCount } = await listSecurityAlerts(getDb(), user, { before, take: 50 });

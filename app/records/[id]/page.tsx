@@ -15,7 +15,8 @@ import { isAppError } from '@/lib/errors/app-error';
 import { getRecord, type TRecordView } from '@/lib/records/get-record';
 import { KIND_CONFIG } from '@/lib/records/kinds';
 import { availableTransitions, isEditable } from '@/lib/records/lifecycle';
-import { can, requirePermission } from '@/lib/rbac/require-permission';
+import { NotPermitted } from '@/app/admin/not-permitted';
+import { can } from '@/lib/rbac/require-permission';
 import { signRecordAction } from '../actions';
 import { fieldLabel, orderedContent, valueText } from '../kind-fields';
 import { StatusBadge } from '../status-badge';
@@ -49,7 +50,7 @@ function diffPair(r: TRecordView, sp: TSearch) {
 export default async function RecordPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<TSearch> }) {
   const { id } = await params;
   const user = await requirePageUser(`/records/${id}`);
-  requirePermission(user, 'records.read');
+  if (!can(user, 'records.read')) return <NotPermitted title="Record" permission="records.read" />;
   const r = await loadRecord(user, id);
   const sp = await searchParams;
 

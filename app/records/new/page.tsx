@@ -3,7 +3,8 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
 import { KIND_CONFIG, RECORD_KINDS, type TRecordKind } from '@/lib/records/kinds';
-import { requirePermission } from '@/lib/rbac/require-permission';
+import { NotPermitted } from '@/app/admin/not-permitted';
+import { can } from '@/lib/rbac/require-permission';
 import { RecordForm } from '../record-form';
 
 export const metadata: Metadata = { title: 'New record' };
@@ -11,7 +12,7 @@ export const dynamic = 'force-dynamic';
 
 export default async function NewRecordPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePageUser('/records/new');
-  requirePermission(user, 'records.create');
+  if (!can(user, 'records.create')) return <NotPermitted title="New record" permission="records.create" />;
   // Excursions are opened by telemetry, not typed in.
   const kinds = RECORD_KINDS.filter((k) => KIND_CONFIG[k].manual).map((k) => ({ value: k, label: KIND_CONFIG[k].label }));
   const asked = (await searchParams).kind;

@@ -10,7 +10,8 @@ import { isAppError } from '@/lib/errors/app-error';
 import { getRecord, type TRecordView } from '@/lib/records/get-record';
 import { KIND_CONFIG } from '@/lib/records/kinds';
 import { STATUS_LABEL, isEditable } from '@/lib/records/lifecycle';
-import { requirePermission } from '@/lib/rbac/require-permission';
+import { NotPermitted } from '@/app/admin/not-permitted';
+import { can } from '@/lib/rbac/require-permission';
 import { fieldsOf, valueText } from '../../kind-fields';
 import { RecordForm } from '../../record-form';
 
@@ -20,7 +21,7 @@ export const dynamic = 'force-dynamic';
 export default async function EditRecordPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requirePageUser(`/records/${id}/edit`);
-  requirePermission(user, 'records.edit');
+  if (!can(user, 'records.edit')) return <NotPermitted title="Edit record" permission="records.edit" />;
   let r: TRecordView;
   try {
     r = await getRecord(getDb(), user, id);

@@ -14,9 +14,10 @@ export const dynamic = 'force-dynamic';
 export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
     const user = await requireUser();
+    // Authority first: a refused caller learns nothing about which ids exist.
+    requirePermission(user, 'telemetry.read');
     const { id } = await ctx.params;
     if (!/^\d{1,18}$/.test(id)) throw new AppError('NOT_FOUND', 'No reading with this id');
-    requirePermission(user, 'telemetry.read');
     const proof = await proveReading(getDb(), BigInt(id));
     return Response.json(proof, { headers: { 'cache-control': 'no-store', 'content-disposition': `inline; filename="reading-${id}-proof.json"` } });
   } catch (e) {

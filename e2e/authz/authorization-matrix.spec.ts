@@ -1,0 +1,352 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { generateSync } from 'otplib';
+import { newMfaSecret, sealMfaSecret } from '@/lib/auth/mfa';
+import { CR_KINDS, type TCrKind } from '@/lib/change-requests/kinds';
+import { BUILTIN_ROLE_PERMISSIONS, BUILTIN_ROLES } from '@/lib/rbac/builtin-roles';
+import { ACTION_ACCESS, PAGE_ACCESS, ROUTE_ACCESS, requiredPermissions, type TAccess } from '@/lib/rbac/endpoint-access';
+import { expect, test, type TE2eUser } from '../fixtures';
+
+// The generated authorization test (21 CFR 11.10(d)(g)): every server action of the build (its
+// server-reference manifest) and every route handler of the app directory is called as each
+// built-in role, as a custom role without permissions and anonymously, over HTTP against the
+// running server, and the outcome is compared with lib/rbac/endpoint-access.ts. Inputs are
+// harmless (unknown ids, missing reasons): a call the table allows gets past the authority
+// check and is refused later for its input, which is how "allowed" is told from "refused".
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const require = createRequire(path.join(ROOT, 'package.json'));
+const { encodeReply } = require('next/dist/compiled/react-server-dom-webpack/client.node.js') as {
+  encodeReply: (args: unknown[]) => Promise<FormData | string>;
+};
+
+// ── what the build and the app directory contain ────────────────────────────────────────────
+
+interface TActionRef {
+  key: string; // file#export
+  id: string;
+  /** A page that carries the action (dynamic segments filled in): actions are posted to a page. */
+  pagePath: string;
+}
+
+function discoverActions(): TActionRef[] {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, '.next/server/server-reference-manifest.json'), 'utf8')) as {
+    node: Record<string, { exportedName: string; filename: string; workers: Record<string, unknown> }>;
+  };
+  return Object.entries(manifest.node).map(([id, a]) => {
+    const pages = Object.keys(a.workers).filter((w) => w.endsWith('/page'));
+    const page = pages.sort((x, y) => (x.match(/\[/g)?.length ?? 0) - (y.match(/\[/g)?.length ?? 0) || x.localeCompare(y))[0];
+    if (!page) throw new Error(`action ${a.exportedName} is on no page`);
+    return { key: `${a.filename}#${a.exportedName}`, id, pagePath: fill(page.replace(/^app/, '').replace(/\/page$/, '') || '/') };
+  });
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+function appFiles(dir: string, name: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return appFiles(p, name);
+    return e.name === name ? [p] : [];
+  });
+}
+
+/** The path of an app-directory file's route segment: app/records/[id]/page.tsx → /records/[id]. */
+const routeOf = (file: string) => `/${path.relative(path.join(ROOT, 'app'), path.dirname(file)).split(path.sep).join('/')}`.replace(/\/$/, '') || '/';
+
+function discoverPages(): string[] {
+  return appFiles(path.join(ROOT, 'app'), 'page.tsx').map(routeOf).sort();
+}
+
+/** `METHOD /path` of every exported handler (function or re-export), read from the source. */
+function discoverRoutes(): string[] {
+  const out: string[] = [];
+  for (const file of appFiles(path.join(ROOT, 'app'), 'route.ts')) {
+    const src = readFileSync(file, 'utf8');
+    const route = routeOf(file);
+    const exported = new Set<string>();
+    for (const m of src.matchAll(/export\s+(?:async\s+)?(?:function|const)\s+([A-Z]+)\b/g)) exported.add(m[1]);
+    for (const m of src.matchAll(/export\s*\{([^}]*)\}/g)) for (const n of m[1].matchAll(/\bas\s+([A-Z]+)\b|^\s*([A-Z]+)\s*$/gm)) exported.add(n[1] ?? n[2]);
+    for (const method of METHODS) if (exported.has(method)) out.push(`${method} ${route}`);
+  }
+  return out.sort();
+}
+
+/** A dynamic segment gets an id that exists nowhere. */
+function fill(route: string): string {
+  return route.replace(/\[\.\.\.[^\]]+\]/g, 'providers').replace(/\[[^\]]+\]/g, () => randomUUID());
+}
+
+// ── the calls: harmless inputs for each action and route ─────────────────────────────────────
+
+const NOWHERE = '00000000-0000-4000-8000-000000000000';
+
+interface TCall {
+  name: string;
+  access: TAccess;
+  kind?: TCrKind;
+  run: (who: TIdentity) => Promise<TOutcome>;
+}
+
+/** Form fields per action: enough to reach the authority check, never enough to change anything. */
+const ACTION_FORMS: Record<string, Record<string, string>> = {
+  'app/account/mfa/actions.ts#startMfaAction': {},
+  'app/account/mfa/actions.ts#confirmMfaAction': { code: 'not-a-code' },
+  'app/account/password/actions.ts#changePasswordAction': { current: '', next: '', confirm: '' },
+  'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { id: '', keyKind: 'hmac' },
+  'app/admin/devices/actions.ts#requestKeyRotationAction': { deviceId: '', keyKind: 'hmac' },
+  'app/admin/security-alerts/actions.ts#requestUnlockAction': { userId: NOWHERE },
+  // One call per kind (its permission differs); the reason is missing, so nothing is requested.
+  'app/change-requests/actions.ts#requestChangeAction': { targetUserId: NOWHERE, targetRoleId: NOWHERE },
+  'app/change-requests/actions.ts#decideAction': { id: NOWHERE, decision: 'approve', meaning: 'APPROVAL' },
+  'app/change-requests/actions.ts#cancelAction': { id: NOWHERE },
+  'app/change-requests/actions.ts#revealSecretAction': { id: NOWHERE },
+  'app/quarantine/actions.ts#decideQuarantineAction': { id: NOWHERE, decision: 'discard' },
+  'app/records/actions.ts#createRecordAction': { kind: 'deviation' },
+  'app/records/actions.ts#editRecordAction': { recordId: NOWHERE, kind: 'deviation' },
+  'app/records/actions.ts#signRecordAction': { recordId: NOWHERE },
+  'app/records/actions.ts#retireRecordAction': { recordId: NOWHERE },
+};
+
+interface TRouteInput {
+  path?: string;
+  json?: unknown;
+  /** Run after every other call: it ends the caller's session. */
+  last?: boolean;
+}
+
+const ROUTE_INPUTS: Record<string, TRouteInput> = {
+  'GET /api/audit/export': { path: '/api/audit/export?format=csv&fromSeq=1&toSeq=1' },
+  'POST /api/audit/verify': { json: { fromSeq: '1', toSeq: '1' } },
+  'GET /api/auth/[...nextauth]': { path: '/api/auth/providers' },
+  // Without the CSRF token next-auth sends the caller back to its sign-in page: nobody signs in.
+  'POST /api/auth/[...nextauth]': { path: '/api/auth/callback/credentials', json: { employeeId: 'NOBODY', password: 'x' } },
+  'POST /api/change-requests/[id]/decision': { json: { decision: 'approve' } },
+  'POST /api/ingest/gateway': { json: {} },
+  'POST /api/session/unlock': { json: {} },
+  'POST /api/session/end': { last: true },
+};
+
+interface TIdentity {
+  label: string;
+  /** null: anonymous. */
+  permissions: ReadonlySet<string> | null;
+  cookie: string;
+}
+
+interface TOutcome {
+  refused: boolean;
+  detail: string;
+}
+
+const REFUSALS = [/^Sign in to continue$/, /^You do not have the permission [a-z_]+\.[a-z_]+$/];
+const isRefusal = (message: unknown) => typeof message === 'string' && REFUSALS.some((r) => r.test(message));
+
+/** The value a server action returned, from its RSC reply (row 0 points at the result row). */
+function actionReturn(body: string): { error?: unknown } | null {
+  const rows = new Map<string, string>();
+  for (const line of body.split('\n')) {
+    const m = /^([0-9a-f]+):(.*)$/.exec(line);
+    if (m) rows.set(m[1], m[2]);
+  }
+  const root = JSON.parse(rows.get('0') ?? 'null') as { a?: string } | null;
+  const ref = typeof root?.a === 'string' ? root.a.replace(/^\$@/, '') : null;
+  const row = ref === null ? undefined : rows.get(ref);
+  if (row === undefined) return null;
+  if (row.startsWith('E')) throw new Error(`the action threw: ${row.slice(0, 300)}`);
+  return JSON.parse(row) as { error?: unknown };
+}
+
+function headers(who: TIdentity, baseURL: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { origin: baseURL, ...(who.cookie ? { cookie: who.cookie } : {}), ...extra };
+}
+
+function actionCall(baseURL: string, ref: TActionRef, access: TAccess, fields: Record<string, string>, kind?: TCrKind): TCall {
+  return {
+    name: kind ? `${ref.key} (${kind})` : ref.key,
+    access,
+    kind,
+    run: async (who) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      if (kind) form.set('kind', kind);
+      const res = await fetch(baseURL + ref.pagePath, {
+        method: 'POST',
+        headers: headers(who, baseURL, { 'next-action': ref.id, accept: 'text/x-component' }),
+        body: await encodeReply([{}, form]),
+        redirect: 'manual',
+      });
+      const text = await res.text();
+      if (res.headers.get('x-action-redirect')) return { refused: false, detail: `${res.status} redirect ${res.headers.get('x-action-redirect')}` };
+      if (res.status >= 500) throw new Error(`${ref.key} as ${who.label}: HTTP ${res.status}\n${text.slice(0, 500)}`);
+      const value = actionReturn(text);
+      const error = value?.error;
+      return { refused: isRefusal(error), detail: `${res.status} ${typeof error === 'string' ? error : JSON.stringify(value)}` };
+    },
+  };
+}
+
+function routeCall(baseURL: string, key: string, access: TAccess, input: TRouteInput): TCall {
+  const [method, route] = key.split(' ');
+  return {
+    name: key,
+    access,
+    run: async (who) => {
+      const res = await fetch(baseURL + (input.path ?? fill(route)), {
+        method,
+        headers: headers(who, baseURL, input.json === undefined ? {} : { 'content-type': 'application/json' }),
+        body: method === 'GET' ? undefined : JSON.stringify(input.json ?? {}),
+        redirect: 'manual',
+      });
+      const text = await res.text();
+      if (res.status >= 500) throw new Error(`${key} as ${who.label}: HTTP ${res.status}\n${text.slice(0, 500)}`);
+      let message: unknown;
+      try {
+        message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+      } catch {
+        message = undefined;
+      }
+      const refused = res.status === 401 || (res.status === 403 && isRefusal(message));
+      return { refused, detail: `${res.status} ${typeof message === 'string' ? message : text.slice(0, 120)}` };
+    },
+  };
+}
+
+function pageCall(baseURL: string, route: string, access: TAccess): TCall {
+  return {
+    name: `page ${route}`,
+    access,
+    run: async (who) => {
+      const res = await fetch(baseURL + fill(route), { headers: headers(who, baseURL), redirect: 'manual' });
+      const text = await res.text();
+      if (res.status >= 500) throw new Error(`page ${route} as ${who.label}: HTTP ${res.status}\n${text.slice(0, 500)}`);
+      const location = res.headers.get('location') ?? '';
+      const toSignIn = res.status >= 300 && res.status < 400 && /^(https?:\/\/[^/]+)?\/login(\?|$)/.test(location);
+      const missing = /You do not have the permission <code[^>]*>([a-z_.]+)<\/code>/.exec(text);
+      return { refused: toSignIn || missing !== null, detail: `${res.status}${location ? ` → ${location}` : ''}${missing ? ` not permitted: ${missing[1]}` : ''}` };
+    },
+  };
+}
+
+/** What the table says for this identity: refused, or let through to the input checks. */
+function expectedRefused(call: TCall, who: TIdentity): boolean | 'device' {
+  switch (call.access.who) {
+    case 'anyone':
+      return false;
+    case 'device':
+      return 'device';
+    case 'signed-in':
+      return who.permissions === null;
+    default:
+      return who.permissions === null || !requiredPermissions(call.access, call.kind).every((p) => who.permissions!.has(p));
+  }
+}
+
+function calls(baseURL: string): TCall[] {
+  const out: TCall[] = [];
+  for (const ref of discoverActions()) {
+    const access = ACTION_ACCESS[ref.key];
+    const fields = ACTION_FORMS[ref.key];
+    if (!access || !fields) continue; // reported by the completeness test
+    if (access.who === 'change-kind' && access.kind === 'from-form') {
+      for (const kind of CR_KINDS) out.push(actionCall(baseURL, ref, access, fields, kind));
+    } else out.push(actionCall(baseURL, ref, access, fields));
+  }
+  const routes = discoverRoutes()
+    .filter((k) => ROUTE_ACCESS[k])
+    .map((k) => ({ k, input: ROUTE_INPUTS[k] ?? {} }))
+    .sort((a, b) => Number(a.input.last ?? false) - Number(b.input.last ?? false));
+  for (const page of discoverPages()) if (PAGE_ACCESS[page]) out.unshift(pageCall(baseURL, page, PAGE_ACCESS[page]));
+  for (const { k, input } of routes) out.push(routeCall(baseURL, k, ROUTE_ACCESS[k], input));
+  return out;
+}
+
+// ── identities ───────────────────────────────────────────────────────────────────────────────
+
+const NO_PERMISSIONS = 'custom role without permissions';
+const IDENTITIES = ['anonymous', ...BUILTIN_ROLES, NO_PERMISSIONS] as const;
+
+async function cookieOf(page: Page): Promise<string> {
+  return (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+}
+
+test('[11.10(g)] every page, server action and route handler is in the permission table, and the built-in roles hold what it says', async ({ e2eDb }) => {
+  const actions = discoverActions().map((a) => a.key);
+  const routes = discoverRoutes();
+  expect(actions.length).toBeGreaterThan(10);
+  expect(routes.length).toBeGreaterThan(10);
+  expect(actions.filter((k) => !ACTION_ACCESS[k]), 'server actions missing from lib/rbac/endpoint-access.ts').toEqual([]);
+  expect(actions.filter((k) => !ACTION_FORMS[k]), 'server actions without test input').toEqual([]);
+  expect(Object.keys(ACTION_ACCESS).filter((k) => !actions.includes(k)), 'table entries for actions that do not exist').toEqual([]);
+  expect(routes.filter((k) => !ROUTE_ACCESS[k]), 'route handlers missing from lib/rbac/endpoint-access.ts').toEqual([]);
+  const pages = discoverPages();
+  expect(pages.length).toBeGreaterThan(10);
+  expect(pages.filter((k) => !PAGE_ACCESS[k]), 'pages missing from lib/rbac/endpoint-access.ts').toEqual([]);
+  expect(Object.keys(PAGE_ACCESS).filter((k) => !pages.includes(k)), 'table entries for pages that do not exist').toEqual([]);
+  expect(Object.keys(ROUTE_ACCESS).filter((k) => !routes.includes(k)), 'table entries for routes that do not exist').toEqual([]);
+
+  const { rows } = await e2eDb.pool.query<{ role: string; permissions: string[] }>(
+    `SELECT r.name AS role, coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}') AS permissions
+       FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id WHERE r.built_in GROUP BY r.name ORDER BY r.name`,
+  );
+  const expected = Object.entries(BUILTIN_ROLE_PERMISSIONS)
+    .map(([role, permissions]) => ({ role, permissions: [...permissions].sort() }))
+    .sort((a, b) => a.role.localeCompare(b.role));
+  expect(rows).toEqual(expected);
+});
+
+for (const label of IDENTITIES) {
+  test(`[11.10(d)(g)] [4-eyes] as ${label}: every page, server action and route handler allows exactly what the permission table grants`, async ({
+    page,
+    baseURL,
+    e2eDb,
+    makeUser,
+    signIn,
+  }) => {
+    test.slow();
+    let who: TIdentity = { label, permissions: null, cookie: '' };
+    if (label !== 'anonymous') {
+      let role: string = label;
+      let permissions: readonly string[] = [];
+      if (label === NO_PERMISSIONS) {
+        role = `E2E nothing ${randomBytes(3).toString('hex')}`;
+        await e2eDb.pool.query('INSERT INTO roles (name, description) VALUES ($1, $2)', [role, 'e2e: a custom role holding no permission']);
+      } else permissions = BUILTIN_ROLE_PERMISSIONS[label as keyof typeof BUILTIN_ROLE_PERMISSIONS];
+      const user: TE2eUser = await makeUser({ roles: [role] });
+      let otp: (() => string) | undefined;
+      if (label === 'Administrator') {
+        // Administrators sign in with a second factor: enrolled here as the enrolment page would.
+        const secret = newMfaSecret();
+        await e2eDb.pool.query('UPDATE users SET mfa_secret_enc = $2, mfa_enabled_at = now() WHERE id = $1', [user.id, sealMfaSecret(user.id, secret)]);
+        otp = () => generateSync({ secret });
+      }
+      await signIn(page, user, { otp });
+      await expect(page.getByTestId('session-user')).toBeVisible();
+      who = { label, permissions: new Set(permissions), cookie: await cookieOf(page) };
+    }
+
+    const unexpectedAllows: string[] = [];
+    const unexpectedRefusals: string[] = [];
+    const device: Array<{ name: string; detail: string }> = [];
+    const all = calls(baseURL!);
+    for (const call of all) {
+      const outcome = await call.run(who);
+      const expected = expectedRefused(call, who);
+      if (expected === 'device') {
+        device.push({ name: call.name, detail: outcome.detail });
+        continue;
+      }
+      if (expected && !outcome.refused) unexpectedAllows.push(`${call.name}: ${outcome.detail}`);
+      if (!expected && outcome.refused) unexpectedRefusals.push(`${call.name}: ${outcome.detail}`);
+    }
+    expect(all.length).toBeGreaterThan(30);
+    expect(unexpectedAllows, `allowed as ${label} but not granted by the table`).toEqual([]);
+    expect(unexpectedRefusals, `refused as ${label} although the table grants it`).toEqual([]);
+    // The device gateway: a person's session adds nothing, an unsigned body is refused for anyone.
+    for (const d of device) expect(d.detail, d.name).toMatch(/^4\d\d /);
+  });
+}
+

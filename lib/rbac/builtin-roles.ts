@@ -1,0 +1,60 @@
+import type { TPermission } from '@/lib/rbac/permissions';
+
+/**
+ * What each built-in role is granted, as the migrations seed it (20261121230000_identity). The
+ * authorization matrix test (e2e/authz) checks the database against this table and then every
+ * server action and route handler against it; an administrator may change the grants later
+ * through a four-eyes change request, which this table does not follow.
+ */
+export const BUILTIN_ROLE_PERMISSIONS = {
+  Administrator: [
+    'users.read',
+    'users.create',
+    'users.update',
+    'users.disable',
+    'users.unlock',
+    'users.reset_password',
+    'roles.read',
+    'roles.manage',
+    'security_alerts.read',
+    'security_alerts.acknowledge',
+    'change_requests.read',
+    'change_requests.approve',
+    'devices.read',
+    'devices.manage',
+    'audit.read',
+    'audit.verify',
+    'records.read',
+    'telemetry.read',
+    'quarantine.read',
+  ],
+  'QA Reviewer': ['records.read', 'records.sign', 'audit.read', 'telemetry.read', 'quarantine.read'],
+  'QA Approver': [
+    'records.read',
+    'records.sign',
+    'records.retire',
+    'change_requests.read',
+    'change_requests.approve',
+    'audit.read',
+    'telemetry.read',
+    'quarantine.read',
+    'quarantine.manage',
+  ],
+  Auditor: [
+    'audit.read',
+    'audit.export',
+    'audit.verify',
+    'records.read',
+    'change_requests.read',
+    'users.read',
+    'roles.read',
+    'security_alerts.read',
+    'devices.read',
+    'telemetry.read',
+    'quarantine.read',
+  ],
+  Operator: ['records.read', 'records.create', 'records.edit', 'records.sign', 'telemetry.read'],
+} as const satisfies Record<string, readonly TPermission[]>;
+
+export type TBuiltinRole = keyof typeof BUILTIN_ROLE_PERMISSIONS;
+export const BUILTIN_ROLES = Object.keys(BUILTIN_ROLE_PERMISSIONS) as TBuiltinRole[];
