@@ -2,6 +2,7 @@
 
 import type { TAuditListRow } from '@/components/audit/audit-table';
 import { dataTableColumnHelper } from '@/components/data-table/features';
+import { UtcTime } from '@/components/ui/utc-time';
 
 const col = dataTableColumnHelper<TAuditListRow>();
 const dash = <span className="text-slate-500">—</span>;
@@ -19,11 +20,7 @@ export const auditColumns = col.columns([
     id: 'time',
     header: 'Time (UTC)',
     enableSorting: false,
-    cell: (c) => (
-      <time dateTime={c.getValue()} className="whitespace-nowrap text-slate-700">
-        {c.getValue().slice(0, 19).replace('T', ' ')}
-      </time>
-    ),
+    cell: (c) => <UtcTime iso={c.getValue()} />,
     meta: { className: 'w-36' },
   }),
   col.accessor('actorId', {

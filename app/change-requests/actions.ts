@@ -11,6 +11,7 @@ import { CR_KIND_CONFIG, isCrKind, type TCrKind } from '@/lib/change-requests/ki
 import { requestChange } from '@/lib/change-requests/request-change';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
+import type { TReasonState } from '@/components/ui/reason-dialog';
 
 // Server actions are public endpoints: each one checks the session itself; the services parse
 // the input, check the permission and the four-eyes rules before anything is written.
@@ -22,11 +23,7 @@ export interface TRequestChangeState {
   values?: Record<string, string | string[]>;
 }
 
-export interface TCancelState {
-  ok?: boolean;
-  error?: string;
-  fieldErrors?: Record<string, string>;
-}
+export type TCancelState = TReasonState;
 
 export interface TRevealState {
   secret?: string;

@@ -2,10 +2,10 @@
 
 import Link from 'next/link';
 import { dataTableColumnHelper } from '@/components/data-table/features';
+import { UtcTime } from '@/components/ui/utc-time';
 import type { TQuarantineRow } from '@/lib/telemetry/list-quarantine';
 import { QuarantineStatusBadge, REASON_LABEL } from './status-badge';
 
-const utc = (iso: string) => iso.slice(0, 19).replace('T', ' ');
 const col = dataTableColumnHelper<TQuarantineRow>();
 
 // The bytes themselves never reach this table: size, hash and an escaped preview only.
@@ -25,11 +25,7 @@ export const quarantineColumns = col.columns([
     id: 'received',
     header: 'Received (UTC)',
     sortDescFirst: true,
-    cell: (c) => (
-      <time dateTime={c.getValue()} className="whitespace-nowrap text-slate-800">
-        {utc(c.getValue())}
-      </time>
-    ),
+    cell: (c) => <UtcTime iso={c.getValue()} className="whitespace-nowrap text-slate-800" />,
     meta: { className: 'w-40' },
   }),
   col.accessor('deviceHint', {

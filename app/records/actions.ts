@@ -15,6 +15,7 @@ import { isRecordKind } from '@/lib/records/kinds';
 import { retireRecord } from '@/lib/records/retire-record';
 import { contentFromForm } from './kind-fields';
 import type { TEsignState } from '@/components/esign/esign-dialog';
+import type { TReasonState } from '@/components/ui/reason-dialog';
 
 // Server actions are public endpoints: each one checks the session itself, and the services
 // validate the input and check the permission before they change anything.
@@ -26,11 +27,7 @@ export interface TRecordFormState {
   values?: Record<string, string>;
 }
 
-export interface TRetireState {
-  ok?: boolean;
-  error?: string;
-  fieldErrors?: Record<string, string>;
-}
+export type TRetireState = TReasonState;
 
 function text(form: FormData, name: string): string | undefined {
   const v = form.get(name);

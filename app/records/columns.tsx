@@ -2,13 +2,13 @@
 
 import Link from 'next/link';
 import { dataTableColumnHelper } from '@/components/data-table/features';
+import { UtcTime } from '@/components/ui/utc-time';
 import type { TRecordRow } from '@/lib/records/list-records';
 import { StatusBadge } from './status-badge';
 
 /** A list row: the service's row with the kind's label (kinds.ts stays on the server). */
 export type TRecordListRow = TRecordRow & { kindLabel: string };
 
-const utc = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')}`;
 const col = dataTableColumnHelper<TRecordListRow>();
 
 // Column ids of sortable columns are the list's sort keys (lib/records/list-records.ts).
@@ -51,9 +51,7 @@ export const recordColumns = col.columns([
           <div>
             {s.printedName} <span className="text-xs font-medium text-slate-600">· {s.meaning}</span>
           </div>
-          <time dateTime={s.signedAt} className="text-xs text-slate-600">
-            {utc(s.signedAt)} UTC
-          </time>
+          <UtcTime iso={s.signedAt} suffix=" UTC" className="text-xs text-slate-600" />
         </div>
       );
     },
@@ -62,11 +60,7 @@ export const recordColumns = col.columns([
     id: 'updated',
     header: 'Updated (UTC)',
     sortDescFirst: true,
-    cell: (c) => (
-      <time dateTime={c.getValue()} className="whitespace-nowrap text-slate-700">
-        {utc(c.getValue())}
-      </time>
-    ),
+    cell: (c) => <UtcTime iso={c.getValue()} />,
     meta: { className: 'w-40' },
   }),
 ]);

@@ -1,10 +1,10 @@
 'use client';
 
 import { dataTableColumnHelper } from '@/components/data-table/features';
+import { UtcTime } from '@/components/ui/utc-time';
 import type { TReadingRow } from '@/lib/telemetry/list-readings';
 import { formatSkew, ReadingFlags } from './reading-flags';
 
-const utc = (iso: string) => iso.slice(0, 19).replace('T', ' ');
 const col = dataTableColumnHelper<TReadingRow>();
 
 // Values and device times are shown exactly as the device sent them (11.10(a)): never parsed
@@ -14,11 +14,7 @@ export const readingColumns = col.columns([
     id: 'received',
     header: 'Received (UTC)',
     sortDescFirst: true,
-    cell: (c) => (
-      <time dateTime={c.getValue()} className="whitespace-nowrap text-slate-800">
-        {utc(c.getValue())}
-      </time>
-    ),
+    cell: (c) => <UtcTime iso={c.getValue()} className="whitespace-nowrap text-slate-800" />,
     meta: { className: 'w-40' },
   }),
   col.accessor('valueText', {

@@ -7,6 +7,7 @@ import { DataList } from '@/components/ui/data-list';
 import type { TAuditRow } from '@/lib/audit/query-audit';
 import { eventLinks, signatureOf, utcText } from './event-details';
 import { diffValues, type TFieldChange } from './value-diff';
+import { UtcTime } from '@/components/ui/utc-time';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
@@ -99,7 +100,7 @@ export function AuditDetailDrawer({ row, onClose }: { row: TAuditRow; onClose: (
                 {signature.meaning}
               </p>
               <p className="mt-0.5 text-xs text-slate-700">
-                Signed <time dateTime={signature.signedAt}>{signature.signedAt.slice(0, 19).replace('T', ' ')} UTC</time> · your time{' '}
+                Signed <UtcTime iso={signature.signedAt} suffix=" UTC" className="" /> · your time{' '}
                 <LocalTime iso={signature.signedAt} />
               </p>
             </section>

@@ -10,6 +10,7 @@ import { Field } from '@/components/ui/field';
 import type { TVerificationReport } from '@/lib/audit/run-verification';
 import { createLineSplitter } from './stream-progress';
 import { ProgressBar } from './progress-bar';
+import { utcText } from '@/components/ui/utc-time';
 
 type TState =
   | { phase: 'idle' }
@@ -163,7 +164,7 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
         seq <span className="tabular-nums">{r.headSeq}</span>, hash <span className="font-mono break-all">{r.headHash}</span>
       </dd>
       <dt className="font-medium">Newest checkpoint</dt>
-      <dd>{cp ? `#${cp.id} at seq ${cp.seq}, signed ${cp.signedAt.slice(0, 19).replace('T', ' ')} UTC — ${cp.status === 'ok' ? 'signature and hash verified' : `${cp.status}: ${cp.detail}`}` : 'none yet (the next export signs one)'}</dd>
+      <dd>{cp ? `#${cp.id} at seq ${cp.seq}, signed ${utcText(cp.signedAt)} UTC — ${cp.status === 'ok' ? 'signature and hash verified' : `${cp.status}: ${cp.detail}`}` : 'none yet (the next export signs one)'}</dd>
       <dt className="font-medium">Signatures</dt>
       <dd>
         {fmt(r.signatures.checked)} checked{invalidSignatures ? `, ${invalidSignatures} no longer match their record` : ', all match their records'}

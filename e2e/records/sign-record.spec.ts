@@ -301,3 +301,32 @@ test('[11.200(a)(1)(i)] in a continuous session the next signing asks only for t
     await context.close();
   }
 });
+
+test('[11.10(e)] retiring a record asks for the reason, keeps the record readable and audits the reason', async ({ page, browser, makeUser, signIn, auditRows }) => {
+  const [author, approver] = await Promise.all([makeUser({ roles: ['Operator'] }), makeUser({ roles: ['QA Approver'] })]);
+  await signIn(page, author);
+  const { id, number } = await createBatchRecord(page, 'Batch record to retire');
+
+  const qa = await personPage(browser, signIn, approver);
+  await qa.goto(`/records/${id}`);
+  const trigger = qa.getByRole('button', { name: 'Retire' });
+  await trigger.click();
+  const dialog = qa.getByRole('dialog', { name: `Retire ${number}` });
+  await expect(dialog).toBeVisible();
+  // No reason: refused on the server, nothing retired, the dialog stays open with the message.
+  await dialog.getByRole('button', { name: 'Retire record' }).click();
+  await expect(dialog.getByRole('alert')).toBeVisible();
+  await expect(dialog.getByLabel('Reason for retiring')).toHaveAttribute('aria-invalid', 'true');
+  expect(await auditRows('record.retire', id)).toHaveLength(0);
+
+  await dialog.getByLabel('Reason for retiring').fill('Duplicate of an existing batch record');
+  await dialog.getByRole('button', { name: 'Retire record' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(trigger).toHaveCount(0);
+  await expect(qa.getByRole('main')).toContainText(/retired/i);
+  const rows = await auditRows('record.retire', id);
+  expect(rows).toHaveLength(1);
+  expect(rows[0].reason).toBe('Duplicate of an existing batch record');
+  expect(rows[0].actor_id).toBe(approver.id);
+  await qa.context().close();
+});

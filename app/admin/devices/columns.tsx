@@ -2,10 +2,10 @@
 
 import Link from 'next/link';
 import { dataTableColumnHelper } from '@/components/data-table/features';
+import { UtcTime } from '@/components/ui/utc-time';
 import type { TDeviceSummaryRow } from '@/lib/devices/list-device-summaries';
 import { AlarmBadges, CalibrationDue, DeviceStatusBadge, KEY_KIND_LABEL } from './device-badges';
 
-const utc = (iso: string) => iso.slice(0, 19).replace('T', ' ');
 const col = dataTableColumnHelper<TDeviceSummaryRow>();
 
 // Column ids of sortable columns are the list's sort keys (lib/devices/list-device-summaries.ts).
@@ -70,14 +70,7 @@ export const deviceColumns = col.columns([
     header: 'Last reading (UTC)',
     sortDescFirst: true,
     cell: (c) => {
-      const v = c.getValue();
-      return v ? (
-        <time dateTime={v} className="whitespace-nowrap text-slate-700">
-          {utc(v)}
-        </time>
-      ) : (
-        <span className="text-slate-500">Never</span>
-      );
+      return <UtcTime iso={c.getValue()} />;
     },
     meta: { className: 'w-40' },
   }),

@@ -9,6 +9,7 @@ import { NotPermitted } from '@/app/admin/not-permitted';
 import { can } from '@/lib/rbac/require-permission';
 import { listSecurityAlerts } from '@/lib/users/list-security-alerts';
 import { UnlockUserForm } from './unlock-user-form';
+import { UtcTime } from '@/components/ui/utc-time';
 
 export const metadata: Metadata = { title: 'Security alerts' };
 export const dynamic = 'force-dynamic';
@@ -51,7 +52,7 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
               {rows.map((r) => (
                 <tr key={r.id}>
                   <td className="py-1.5 pr-3 tabular-nums">
-                    <time dateTime={r.createdAt.toISOString()}>{r.createdAt.toISOString().slice(0, 19).replace('T', ' ')}</time>
+                    <UtcTime iso={r.createdAt.toISOString()} className="" />
                   </td>
                   <td className="py-1.5 pr-3">
                     <Badge tone="danger">{KIND[r.kind] ?? r.kind}</Badge>

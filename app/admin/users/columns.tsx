@@ -2,10 +2,10 @@
 
 import Link from 'next/link';
 import { dataTableColumnHelper } from '@/components/data-table/features';
+import { UtcTime } from '@/components/ui/utc-time';
 import type { TUserRow } from '@/lib/users/list-users';
 import { UserStatus } from './user-status';
 
-const utc = (iso: string) => iso.slice(0, 19).replace('T', ' ');
 const col = dataTableColumnHelper<TUserRow>();
 
 // Column ids of sortable columns are the list's sort keys (lib/users/list-users.ts).
@@ -50,14 +50,7 @@ export const userColumns = col.columns([
     header: 'Last sign-in (UTC)',
     sortDescFirst: true,
     cell: (c) => {
-      const v = c.getValue();
-      return v ? (
-        <time dateTime={v} className="whitespace-nowrap text-slate-700 tabular-nums">
-          {utc(v)}
-        </time>
-      ) : (
-        <span className="text-slate-500">Never</span>
-      );
+      return <UtcTime iso={c.getValue()} className="whitespace-nowrap text-slate-700 tabular-nums" />;
     },
     meta: { className: 'w-40' },
   }),
