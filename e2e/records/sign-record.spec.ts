@@ -327,6 +327,6 @@ test('[11.10(e)] retiring a record asks for the reason, keeps the record readabl
   const rows = await auditRows('record.retire', id);
   expect(rows).toHaveLength(1);
   expect(rows[0].reason).toBe('Duplicate of an existing batch record');
-  expect(rows[0].actor_id).toBe(approver.id);
+  expect(rows[0].actor_id).toBe(approver.employeeId);
   await qa.context().close();
 });
