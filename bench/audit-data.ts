@@ -149,7 +149,7 @@ export interface TLoadResult {
 /**
  * Generates `n` events after (startSeq, startHash) and streams them into audit_events with
  * COPY FROM STDIN (text format), `chunkRows` per write. Times are spread evenly over the two
- * years before `endMs`, never decreasing along the chain.
+ * years before `endMs`, never decreasing along the chain (checked per row).
  */
 export async function copyEvents(
   client: pg.ClientBase,
@@ -178,8 +178,14 @@ export async function copyEvents(
   let lastTime = '';
   let firstTime = '';
 
+  // Time never goes backwards along a chain (a trigger refuses it, migration
+  // 20261122060000_audit_time_order); the load disables that trigger for its COPY, so the
+  // generator checks every row itself.
+  let lastUs = -Infinity;
   function occurredAt(i: number): string {
     const us = Math.floor(startUs + i * stepUs + rnd() * stepUs * 0.9);
+    if (us < lastUs) throw new Error(`synthetic event ${i} would be dated before the one preceding it`);
+    lastUs = us;
     const ms = Math.floor(us / 1000);
     return `${new Date(ms).toISOString().slice(0, 19)}.${String(us % 1_000_000).padStart(6, '0')}Z`;
   }

@@ -68,34 +68,73 @@ interface TLoadTimes {
   rowsPerSecond: number;
   tableMb: number;
   indexesMb: number;
+  /** audit_reason_words: filling it after the COPY, its rows, and its size with its index. */
+  wordsSeconds: number;
+  wordRows: number;
+  wordsMb: number;
 }
 
-/**
- * Bulk load as a restore would do it: secondary indexes and the two unique constraints are
- * dropped, the rows are COPYed, then everything is rebuilt from its own saved definition (the
- * schema ends up exactly as migrated, which is checked).
- */
-async function load(owner: pg.Client): Promise<{ head: bigint; times: TLoadTimes }> {
-  const existing = await owner.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM audit_events WHERE chain_id = $1', [CHAIN]);
-  if (existing.rows[0].seq) throw new Error(`chain ${CHAIN} is not empty after migrating; the bench expects an empty trail`);
-  const defs = async () =>
-    (await owner.query<{ def: string }>(`SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'audit_events' ORDER BY indexname`)).rows.map((r) => r.def);
-  const before = await defs();
+interface TTableKeys {
+  table: string;
+  defs: string[];
+  constraints: Array<{ name: string; def: string; index: string }>;
+  plain: Array<{ name: string; def: string }>;
+}
+
+/** Index definitions of a table, and its unique constraints and other indexes to drop and rebuild. */
+async function tableKeys(owner: pg.Client, table: string): Promise<TTableKeys> {
+  const defs = await indexDefs(owner, table);
   const constraints = (
     await owner.query<{ name: string; def: string; index: string }>(
       `SELECT c.conname AS name, pg_get_constraintdef(c.oid) AS def, i.relname AS index
          FROM pg_constraint c JOIN pg_class i ON i.oid = c.conindid
-        WHERE c.conrelid = 'audit_events'::regclass AND c.contype IN ('p', 'u')`,
+        WHERE c.conrelid = $1::regclass AND c.contype IN ('p', 'u')`,
+      [table],
     )
   ).rows;
   const plain = (
     await owner.query<{ name: string; def: string }>(
-      `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = 'audit_events' AND indexname NOT IN (${constraints.map((_, i) => `$${i + 1}`).join(',') || "''"})`,
-      constraints.map((c) => c.index),
+      `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE tablename = $1 AND NOT (indexname = ANY($2::text[]))`,
+      [table, constraints.map((c) => c.index)],
     )
   ).rows;
-  for (const c of constraints) await owner.query(`ALTER TABLE audit_events DROP CONSTRAINT ${c.name}`);
-  for (const ix of plain) await owner.query(`DROP INDEX ${ix.name}`);
+  return { table, defs, constraints, plain };
+}
+
+async function indexDefs(owner: pg.Client, table: string): Promise<string[]> {
+  return (await owner.query<{ def: string }>(`SELECT indexdef AS def FROM pg_indexes WHERE tablename = $1 ORDER BY indexname`, [table])).rows.map((r) => r.def);
+}
+
+async function triggerStates(owner: pg.Client): Promise<Array<{ name: string; enabled: string; insert: boolean }>> {
+  return (
+    await owner.query<{ name: string; enabled: string; insert: boolean }>(
+      `SELECT tgname AS name, tgenabled AS enabled, (tgtype & 4) <> 0 AS insert FROM pg_trigger
+        WHERE tgrelid = 'audit_events'::regclass AND NOT tgisinternal ORDER BY tgname`,
+    )
+  ).rows;
+}
+
+const ENABLE: Record<string, string> = { O: 'ENABLE', A: 'ENABLE ALWAYS', R: 'ENABLE REPLICA', D: 'DISABLE' };
+
+/**
+ * Bulk load as a restore would do it: secondary indexes and the unique constraints of
+ * audit_events and audit_reason_words are dropped, and the INSERT triggers of audit_events
+ * disabled (pg_restore --disable-triggers); the rows are COPYed, the words of their reasons
+ * inserted in one statement (what the trigger does per statement), then everything is rebuilt
+ * and re-enabled from its own saved definition (the schema ends up exactly as migrated, which
+ * is checked). The other trigger checks that time never goes backwards: the generator makes
+ * sure of it row by row (bench/audit-data.ts).
+ */
+async function load(owner: pg.Client): Promise<{ head: bigint; times: TLoadTimes }> {
+  const existing = await owner.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM audit_events WHERE chain_id = $1', [CHAIN]);
+  if (existing.rows[0].seq) throw new Error(`chain ${CHAIN} is not empty after migrating; the bench expects an empty trail`);
+  const tables = [await tableKeys(owner, 'audit_events'), await tableKeys(owner, 'audit_reason_words')];
+  const triggers = await triggerStates(owner);
+  for (const t of tables) {
+    for (const c of t.constraints) await owner.query(`ALTER TABLE ${t.table} DROP CONSTRAINT ${c.name}`);
+    for (const ix of t.plain) await owner.query(`DROP INDEX ${ix.name}`);
+  }
+  for (const tg of triggers) if (tg.insert) await owner.query(`ALTER TABLE audit_events DISABLE TRIGGER ${tg.name}`);
 
   const started = performance.now();
   let lastNote = started;
@@ -115,22 +154,36 @@ async function load(owner: pg.Client): Promise<{ head: bigint; times: TLoadTimes
   });
   const copySeconds = (performance.now() - started) / 1000;
 
+  // The words of every reason, as the trigger custos_audit_reason_words() inserts them
+  // (migration 20261122060000_audit_time_order).
+  const wStarted = performance.now();
+  await owner.query(`INSERT INTO audit_reason_words (chain_id, word, seq)
+    SELECT e.chain_id, w.word, e.seq FROM audit_events e CROSS JOIN LATERAL unnest(tsvector_to_array(e.reason_tsv)) AS w(word)`);
+  const wordsSeconds = (performance.now() - wStarted) / 1000;
+  note(`  audit_reason_words: ${wordsSeconds.toFixed(1)} s`);
+
   const ixStarted = performance.now();
   await owner.query(`SET maintenance_work_mem = '1GB'`);
   await owner.query('SET max_parallel_maintenance_workers = 2');
-  for (const c of constraints) {
-    const t = performance.now();
-    await owner.query(`ALTER TABLE audit_events ADD CONSTRAINT ${c.name} ${c.def}`);
-    note(`  ${c.name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-  for (const ix of plain) {
-    const t = performance.now();
-    await owner.query(ix.def);
-    note(`  ${ix.name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  for (const t of tables) {
+    for (const c of t.constraints) {
+      const ts = performance.now();
+      await owner.query(`ALTER TABLE ${t.table} ADD CONSTRAINT ${c.name} ${c.def}`);
+      note(`  ${c.name}: ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+    }
+    for (const ix of t.plain) {
+      const ts = performance.now();
+      await owner.query(ix.def);
+      note(`  ${ix.name}: ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+    }
   }
   const indexSeconds = (performance.now() - ixStarted) / 1000;
-  const after = await defs();
-  if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error(`indexes differ after the rebuild:\n${before.join('\n')}\n---\n${after.join('\n')}`);
+  for (const t of tables) {
+    const after = await indexDefs(owner, t.table);
+    if (JSON.stringify(after) !== JSON.stringify(t.defs)) throw new Error(`indexes of ${t.table} differ after the rebuild:\n${t.defs.join('\n')}\n---\n${after.join('\n')}`);
+  }
+  for (const tg of triggers) if (tg.insert) await owner.query(`ALTER TABLE audit_events ${ENABLE[tg.enabled]} TRIGGER ${tg.name}`);
+  if (JSON.stringify(await triggerStates(owner)) !== JSON.stringify(triggers)) throw new Error('the triggers of audit_events differ after the load');
 
   await owner.query(
     `INSERT INTO audit_chain_heads (chain_id, seq, hash, updated_at) VALUES ($1, $2, $3, $4)
@@ -141,9 +194,13 @@ async function load(owner: pg.Client): Promise<{ head: bigint; times: TLoadTimes
   // long before anyone pages through ten million events; index-only scans need the visibility map.
   const vStarted = performance.now();
   await owner.query('VACUUM (ANALYZE) audit_events');
+  await owner.query('VACUUM (ANALYZE) audit_reason_words');
   const vacuumAnalyzeSeconds = (performance.now() - vStarted) / 1000;
   const sizes = (
-    await owner.query<{ t: string; i: string }>(`SELECT pg_table_size('audit_events')::text AS t, pg_indexes_size('audit_events')::text AS i`)
+    await owner.query<{ t: string; i: string; w: string; n: string }>(
+      `SELECT pg_table_size('audit_events')::text AS t, pg_indexes_size('audit_events')::text AS i,
+              pg_total_relation_size('audit_reason_words')::text AS w, (SELECT count(*) FROM audit_reason_words)::text AS n`,
+    )
   ).rows[0];
   const totalSeconds = (performance.now() - started) / 1000;
   return {
@@ -156,17 +213,56 @@ async function load(owner: pg.Client): Promise<{ head: bigint; times: TLoadTimes
       rowsPerSecond: Math.round(EVENTS / copySeconds),
       tableMb: Math.round(Number(sizes.t) / 1048576),
       indexesMb: Math.round(Number(sizes.i) / 1048576),
+      wordsSeconds: Number(wordsSeconds.toFixed(1)),
+      wordRows: Number(sizes.n),
+      wordsMb: Math.round(Number(sizes.w) / 1048576),
     },
   };
 }
 
+/**
+ * How a measuring child runs: compiled JavaScript, as a server does (`next build` output), not
+ * through tsx. tsx compiles on the fly with module hooks that Node runs on a thread of their
+ * own, a second V8 heap of about 35 MB in every process started with it: part of the peak RSS
+ * of an export measured that way, but of no export in production. The same files are compiled
+ * by the same esbuild tsx uses, into one module under node_modules/.cache (so its package
+ * imports resolve as they do from the sources). Without esbuild the children run through tsx
+ * and say so.
+ */
+async function childCommand(): Promise<{ args: string[]; compiled: boolean; cleanup: () => void }> {
+  const viaTsx = { args: [...process.execArgv, process.argv[1]], compiled: false, cleanup: () => undefined };
+  const esbuild = await import('esbuild').catch(() => null);
+  if (!esbuild) {
+    note('esbuild is not installed: measuring children run through tsx (about 35 MB more RSS each)');
+    return viaTsx;
+  }
+  const outdir = path.resolve('node_modules/.cache/custos-bench', `audit-${process.pid}`);
+  mkdirSync(outdir, { recursive: true });
+  // splitting: a dynamic import() stays a separate module loaded on first use (the PDF writer
+  // and pdfkit), as in the Next.js server build.
+  await esbuild.build({
+    entryPoints: { audit: process.argv[1] },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${process.versions.node.split('.')[0]}`,
+    packages: 'external',
+    tsconfig: path.resolve('tsconfig.json'),
+    logLevel: 'warning',
+  });
+  return { args: [path.join(outdir, 'audit.mjs')], compiled: true, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
 /** Runs one measurement in a fresh process (its RSS is the export's, not the loader's) and returns its JSON. */
-function child<T>(kind: string, name: string, head: bigint, keyFile: string): Promise<T> {
+function child<T>(cmd: string[], kind: string, name: string, head: bigint, keyFile: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const { ownerUrl, appUrl } = urls(name);
     const p = spawn(
       process.execPath,
-      [...process.execArgv, process.argv[1], '--measure', kind, '--database', name, '--head', head.toString(), '--samples', String(SAMPLES), '--export-rows', String(EXPORT_ROWS), '--pdf-rows', String(PDF_ROWS)],
+      [...cmd, '--measure', kind, '--database', name, '--head', head.toString(), '--samples', String(SAMPLES), '--export-rows', String(EXPORT_ROWS), '--pdf-rows', String(PDF_ROWS)],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL: ownerUrl, APP_DATABASE_URL: appUrl, CUSTOS_SIGNING_KEY_FILE: keyFile, CUSTOS_CHAIN_ID: CHAIN } },
     );
     let out = '';
@@ -209,6 +305,8 @@ interface TResult {
   csvSmall: TExportMeasure;
   csv: TExportMeasure;
   pdf: TExportMeasure;
+  /** Measuring children ran compiled JavaScript (false: through tsx, ~35 MB more RSS). */
+  childrenCompiled: boolean;
   goals: typeof GOALS;
   meetsGoals: boolean;
   node: string;
@@ -220,8 +318,9 @@ function printTable(r: TResult) {
   lines.push(`audit viewer on ${fmtInt(r.events)} events (${r.postgres}, node ${r.node})`);
   if (r.load) {
     lines.push(
-      `load: COPY ${r.load.copySeconds} s (${fmtInt(r.load.rowsPerSecond)} rows/s), indexes ${r.load.indexSeconds} s, VACUUM ANALYZE ${r.load.vacuumAnalyzeSeconds} s, ` +
-        `total ${r.load.totalSeconds} s; table ${fmtInt(r.load.tableMb)} MB, indexes ${fmtInt(r.load.indexesMb)} MB`,
+      `load: COPY ${r.load.copySeconds} s (${fmtInt(r.load.rowsPerSecond)} rows/s), reason words ${r.load.wordsSeconds} s, indexes ${r.load.indexSeconds} s, ` +
+        `VACUUM ANALYZE ${r.load.vacuumAnalyzeSeconds} s, total ${r.load.totalSeconds} s; table ${fmtInt(r.load.tableMb)} MB, indexes ${fmtInt(r.load.indexesMb)} MB, ` +
+        `audit_reason_words ${fmtInt(r.load.wordRows)} rows, ${fmtInt(r.load.wordsMb)} MB with its index`,
     );
     if (r.loadExtrapolatedTo10MMinutes !== null) lines.push(`load time extrapolated linearly to 10,000,000 events: ~${r.loadExtrapolatedTo10MMinutes} min`);
   }
@@ -242,6 +341,7 @@ function printTable(r: TResult) {
   lines.push(ex(r.csv, `goal RSS < ${r.goals.csvRssMb} MB: ${r.csv.kernelMaxRssMb < r.goals.csvRssMb ? 'met' : 'NOT met'}`));
   lines.push(ex(r.pdf, `goal ≥ ${fmtInt(r.goals.pdfRowsPerSecond)} rows/s: ${r.pdf.rowsPerSecond >= r.goals.pdfRowsPerSecond ? 'met' : 'NOT met'}`));
   lines.push(`chain verification in the exports: ${r.csv.verification}`);
+  lines.push(`measuring processes ran ${r.childrenCompiled ? 'compiled JavaScript (esbuild)' : 'through tsx (its loader thread adds ~35 MB RSS)'}`);
   console.log(lines.join('\n'));
 }
 
@@ -318,15 +418,25 @@ async function main(): Promise<number> {
       if (!v.ok) throw new Error(`the loaded chain does not verify: ${JSON.stringify(v.broken)}`);
     }
 
-    note('measuring queryAudit latency');
-    const latency = await child<TLatency[]>('queries', name, head, path.join(keyDir, 'key.pem'));
-    // Two sizes: constant memory means the same peak for a tenth of the rows.
-    note(`exporting ${fmtInt(Math.min(Math.floor(EXPORT_ROWS / 10), Number(head)))} rows as CSV`);
-    const csvSmall = await child<TExportMeasure>('csv-small', name, head, path.join(keyDir, 'key.pem'));
-    note(`exporting ${fmtInt(Math.min(EXPORT_ROWS, Number(head)))} rows as CSV`);
-    const csv = await child<TExportMeasure>('csv', name, head, path.join(keyDir, 'key.pem'));
-    note(`exporting ${fmtInt(Math.min(PDF_ROWS, Number(head)))} rows as PDF`);
-    const pdf = await child<TExportMeasure>('pdf', name, head, path.join(keyDir, 'key.pem'));
+    const cmd = await childCommand();
+    let latency: TLatency[];
+    let csvSmall: TExportMeasure;
+    let csv: TExportMeasure;
+    let pdf: TExportMeasure;
+    try {
+      const keyFile = path.join(keyDir, 'key.pem');
+      note(`measuring queryAudit latency (children run ${cmd.compiled ? 'compiled JavaScript' : 'through tsx'})`);
+      latency = await child<TLatency[]>(cmd.args, 'queries', name, head, keyFile);
+      // Two sizes: constant memory means the same peak for a tenth of the rows.
+      note(`exporting ${fmtInt(Math.min(Math.floor(EXPORT_ROWS / 10), Number(head)))} rows as CSV`);
+      csvSmall = await child<TExportMeasure>(cmd.args, 'csv-small', name, head, keyFile);
+      note(`exporting ${fmtInt(Math.min(EXPORT_ROWS, Number(head)))} rows as CSV`);
+      csv = await child<TExportMeasure>(cmd.args, 'csv', name, head, keyFile);
+      note(`exporting ${fmtInt(Math.min(PDF_ROWS, Number(head)))} rows as PDF`);
+      pdf = await child<TExportMeasure>(cmd.args, 'pdf', name, head, keyFile);
+    } finally {
+      cmd.cleanup();
+    }
 
     const base = latency.find((q) => q.name === 'unfiltered')!;
     const queries = latency.map((q) => {
@@ -342,6 +452,7 @@ async function main(): Promise<number> {
       csvSmall,
       csv,
       pdf,
+      childrenCompiled: cmd.compiled,
       goals: GOALS,
       meetsGoals: queries.every((q) => q.meetsGoal) && csv.kernelMaxRssMb < GOALS.csvRssMb && pdf.rowsPerSecond >= GOALS.pdfRowsPerSecond,
       node: process.version,

@@ -65,8 +65,10 @@ async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { cha
     if (!head) throw new Error(`audit chain head ${chainId} could not be created`);
   }
 
-  // The server's clock, read under the head lock: timestamps never go backwards along a chain
-  // unless the clock itself does. Fixed microsecond precision, UTC, inside the hashed text.
+  // The server's clock, read under the head lock, and never earlier than the event before:
+  // time does not go backwards along a chain even when the clock does (a trigger refuses it,
+  // migration 20261122060000_audit_time_order). Fixed microsecond precision, UTC, inside the
+  // hashed text.
   const occurredAt = head.now;
   let prev: Buffer = head.hash;
   let seq = head.seq;
@@ -114,12 +116,17 @@ async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { cha
   return rows.map((r) => ({ chainId, seq: r.seq, hash: r.hash, occurredAt }));
 }
 
-/** The head row, locked; seq and hash normalized (Prisma returns bigint / Uint8Array, pg text / Buffer). */
+/**
+ * The head row, locked; seq and hash normalized (Prisma returns bigint / Uint8Array, pg text /
+ * Buffer). `now` is the clock, or the time of the head's event if that is later: the event the
+ * trigger compares with, not the head row's updated_at (a cache the application role may write).
+ */
 async function lockHead(db: TAuditSql, chainId: string): Promise<{ seq: bigint; hash: Buffer; now: string } | null> {
   const rows = await db.query(Prisma.sql`
-    SELECT seq, hash,
-      to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now
-    FROM audit_chain_heads WHERE chain_id = ${chainId} FOR UPDATE`);
+    SELECT h.seq, h.hash,
+      to_char(greatest(clock_timestamp(), (SELECT e.occurred_at FROM audit_events e WHERE e.chain_id = h.chain_id AND e.seq = h.seq))
+        AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now
+    FROM audit_chain_heads h WHERE h.chain_id = ${chainId} FOR UPDATE`);
   const r = rows[0] as { seq: bigint | string; hash: Uint8Array; now: string } | undefined;
   return r ? { seq: BigInt(r.seq), hash: Buffer.from(r.hash), now: r.now } : null;
 }

@@ -1,6 +1,7 @@
 import type { TAuditFilter } from '@/lib/audit/audit-filter';
 import { auditPageSeqs } from '@/lib/audit/audit-sql';
 import { defaultChainId } from '@/lib/audit/chain-id';
+import { dateRangeIsSeqRange } from '@/lib/audit/chain-time-order';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import { Prisma } from '@/lib/generated/prisma/client';
@@ -48,7 +49,8 @@ export async function queryAudit(
   const dir = opts.dir ?? 'desc';
   // Fetch toward older rows (seq < before) or toward newer rows (seq > after); display in `dir`.
   const fetchNewer = opts.after !== undefined || (opts.before === undefined && dir === 'asc');
-  const pageSeqs = auditPageSeqs(chainId, opts.filter, { before: opts.before, after: opts.after, ascending: fetchNewer, limit: limit + 1 });
+  const timeOrdered = await dateRangeIsSeqRange(db, chainId, opts.filter);
+  const pageSeqs = auditPageSeqs(chainId, opts.filter, { before: opts.before, after: opts.after, ascending: fetchNewer, limit: limit + 1 }, { timeOrdered });
   const order = fetchNewer ? Prisma.sql`ORDER BY seq ASC` : Prisma.sql`ORDER BY seq DESC`;
   const rows = await db.$queryRaw<
     Array<{

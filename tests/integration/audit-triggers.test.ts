@@ -13,6 +13,8 @@ import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db'
 
 const CHAIN = 'triggers';
 const APPEND_ONLY = ['audit_events', 'audit_checkpoints'] as const;
+/** Derived from the events by the database itself (migration 20261122060000_audit_time_order). */
+const DERIVED = ['audit_reason_words', 'audit_chain_time_order'] as const;
 const REFUSAL = '21 CFR 11.10(e)';
 
 let t: TTestDatabase;
@@ -110,15 +112,23 @@ describe('append-only audit tables', () => {
     const o = await t.owner();
     const { rows } = await o.query<{ tgname: string; tgenabled: string }>(
       `SELECT tgname, tgenabled FROM pg_trigger
-       WHERE tgrelid IN ('audit_events'::regclass, 'audit_checkpoints'::regclass) AND NOT tgisinternal ORDER BY tgname`,
+       WHERE tgrelid IN ('audit_events'::regclass, 'audit_checkpoints'::regclass, ${DERIVED.map((d) => `'${d}'::regclass`).join(', ')})
+         AND NOT tgisinternal ORDER BY tgname`,
     );
     await o.end();
     // 'A' = ENABLE ALWAYS: fires in every session_replication_role.
     expect(rows).toEqual([
+      { tgname: 'audit_chain_time_order_no_truncate', tgenabled: 'A' },
+      { tgname: 'audit_chain_time_order_no_update_delete', tgenabled: 'A' },
       { tgname: 'audit_checkpoints_no_truncate', tgenabled: 'A' },
       { tgname: 'audit_checkpoints_no_update_delete', tgenabled: 'A' },
       { tgname: 'audit_events_no_truncate', tgenabled: 'A' },
       { tgname: 'audit_events_no_update_delete', tgenabled: 'A' },
+      // Migration 20261122060000_audit_time_order: time order, and the words of each reason.
+      { tgname: 'audit_events_reason_words', tgenabled: 'A' },
+      { tgname: 'audit_events_time_order', tgenabled: 'A' },
+      { tgname: 'audit_reason_words_no_truncate', tgenabled: 'A' },
+      { tgname: 'audit_reason_words_no_update_delete', tgenabled: 'A' },
     ]);
   });
 
@@ -179,6 +189,30 @@ describe('append-only audit tables', () => {
     expect((await c.query('SELECT v FROM origin_probe')).rows).toEqual([{ v: 2 }]);
     await c.query('ROLLBACK');
     await c.end();
+    await expectUnchanged();
+  });
+
+  it('[11.10(e)] the tables derived from the events are written by the database only, and never changed', async () => {
+    const app = await t.app();
+    for (const table of DERIVED) {
+      const cols = table === 'audit_reason_words' ? "(chain_id, word, seq) VALUES ('triggers', 'forged', 1)" : "VALUES ('triggers', 1, now())";
+      for (const sql of [`INSERT INTO ${table} ${cols}`, `UPDATE ${table} SET chain_id = 'x'`, `DELETE FROM ${table}`, `TRUNCATE ${table}`]) {
+        expect((await refusal(app, sql)).code, sql).toBe('42501');
+      }
+    }
+    await app.end();
+    const o = await t.owner();
+    // The events' reasons are empty: give one a word row to refuse changing.
+    await o.query("INSERT INTO audit_reason_words (chain_id, word, seq) VALUES ('triggers', 'probe', 1)");
+    await o.query("INSERT INTO audit_chain_time_order VALUES ('probe', 1, now())");
+    for (const table of DERIVED) {
+      for (const sql of [`UPDATE ${table} SET chain_id = 'x'`, `DELETE FROM ${table}`, `TRUNCATE ${table}`]) {
+        const err = await refusal(o, sql);
+        expect(err.message, sql).toContain(REFUSAL);
+        expect(err.message, sql).toContain(`on ${table} refused`);
+      }
+    }
+    await o.end();
     await expectUnchanged();
   });
 

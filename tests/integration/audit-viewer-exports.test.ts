@@ -145,6 +145,25 @@ describe('audit viewer and exports', () => {
     expect(checked).toBe(bytes.length);
   });
 
+  it('[11.10(b)] a download cancelled midway is audited as cancelled, and its connection is not reused', async () => {
+    await appendMany(3000, { action: 'cancel.test' });
+    const client = await getPgPool().connect();
+    const exp = await startAuditExport(t.db, client, auditor, { format: 'csv', filter: { action: 'cancel.test' } });
+    let chunks = 0;
+    for await (const _ of exp.stream) {
+      if (++chunks === 3) break; // leaving the loop destroys the stream: the reader went away
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const c = await t.app();
+    const ev = await c.query("SELECT new_value FROM audit_events WHERE action = 'audit.export' ORDER BY seq DESC LIMIT 1");
+    await c.end();
+    expect(ev.rows[0].new_value).toMatchObject({ format: 'csv', status: 'cancelled', filter: { action: 'cancel.test' } });
+    expect(ev.rows[0].new_value.rows).toBeLessThan(3000);
+    // The pool hands out working connections afterwards, and a whole export still goes through.
+    const { bytes } = await runExport('csv', { action: 'cancel.test' });
+    expect(bytes.toString('utf8').split('\r\n').filter((l) => /^\d+,/.test(l) && l.includes('cancel.test'))).toHaveLength(3000);
+  });
+
   it('an auditor without audit.export is refused (403) and the refusal is audited', async () => {
     const op = await makeUser(t.db, { roles: ['Operator'] });
     const s = await sessionUser(t.db, op);

@@ -1,12 +1,15 @@
 import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { TAuditFilter } from '@/lib/audit/audit-filter';
-import { auditWhere } from '@/lib/audit/audit-sql';
+import { auditWhere, inlineSql } from '@/lib/audit/audit-sql';
+import { dateRangeIsSeqRangePg } from '@/lib/audit/chain-time-order';
 import { loadServerKey } from '@/lib/audit/server-key';
 import { verifyChain } from '@/lib/audit/verify-chain';
+import { CopyBinaryScanner } from '@/lib/db/copy-binary';
 import type { Prisma } from '@/lib/generated/prisma/client';
 
-// What every export states in its header, and the rows it contains, read in keyset batches
-// (constant memory whatever the size).
+// What every export states in its header, and the rows it contains, streamed out of
+// PostgreSQL with one COPY (constant memory whatever the size).
 
 export interface TExportRow {
   seq: string;
@@ -52,7 +55,8 @@ export async function prepareExport(
   client: pg.ClientBase,
   opts: { chainId: string; filter: TAuditFilter; exportedBy: string },
 ): Promise<TExportHeader> {
-  const where = toPg(auditWhere(opts.chainId, opts.filter));
+  const timeOrdered = await dateRangeIsSeqRangePg(client, opts.chainId, opts.filter);
+  const where = toPg(auditWhere(opts.chainId, opts.filter, { timeOrdered }));
   const stats = await client.query<{ n: string; min: string | null; max: string | null }>(
     `SELECT count(*)::text AS n, min(seq)::text AS min, max(seq)::text AS max FROM audit_events WHERE ${where.text}`,
     where.values,
@@ -95,25 +99,88 @@ export async function prepareExport(
   };
 }
 
-/** Rows of the filter in ascending seq, `batch` at a time. */
-export async function* exportRows(
+/** What each column of TExportRow is read as, and how its bytes in a binary COPY become the value. */
+const COLUMN: Record<keyof TExportRow, { sql: string; json?: true }> = {
+  seq: { sql: 'seq::text' },
+  occurred_at: { sql: `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` },
+  actor_type: { sql: 'actor_type' },
+  actor_id: { sql: 'actor_id' },
+  actor_name: { sql: 'actor_name' },
+  actor_role: { sql: 'actor_role' },
+  session_id: { sql: 'session_id' },
+  action: { sql: 'action' },
+  entity_type: { sql: 'entity_type' },
+  entity_id: { sql: 'entity_id' },
+  old_value: { sql: 'old_value', json: true },
+  new_value: { sql: 'new_value', json: true },
+  reason: { sql: 'reason' },
+  context_ref: { sql: 'context_ref' },
+  canonical: { sql: 'canonical' },
+  prev_hash: { sql: "encode(prev_hash, 'hex')" },
+  hash: { sql: "encode(hash, 'hex')" },
+};
+
+const JSONB_VERSION = 1; // a jsonb value in binary COPY: this byte, then the JSON text
+
+/**
+ * Rows of the filter in ascending seq, with only the `columns` the format writes (the canonical
+ * text is most of a row's bytes and only the bundle carries it), yielded as they arrive: one
+ * array per chunk read from the connection.
+ *
+ * One `COPY (SELECT …) TO STDOUT (FORMAT binary)`, not pages of SELECTs: the whole export is
+ * one statement and one snapshot, and each row lives only from its chunk's arrival to its being
+ * written. Pages of 2,000 rows kept every row alive until its whole page had arrived and been
+ * written; the rows survived young-generation GCs into V8's old generation, which then grew by
+ * ~100 MB of garbage between full GCs: most of a CSV export's memory (bench/audit.ts). COPY takes
+ * no bind parameters, so the filter's values are written in as quoted literals (inlineSql).
+ * The connection pauses when the reader does (pg-copy-streams), so a slow download holds no
+ * rows in memory. A COPY abandoned midway leaves the connection unusable: the caller must
+ * release it with an error (run-export.ts does, for a cancelled export).
+ */
+export async function* exportRows<K extends keyof TExportRow>(
   client: pg.ClientBase,
-  opts: { chainId: string; filter: TAuditFilter; batch?: number; signal?: AbortSignal },
-): AsyncGenerator<TExportRow[]> {
-  const where = toPg(auditWhere(opts.chainId, opts.filter));
-  const batch = opts.batch ?? 2000;
-  let after = '0';
-  const n = where.values.length;
-  const text = `SELECT seq::text, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at,
-      actor_type, actor_id, actor_name, actor_role, session_id, action, entity_type, entity_id, old_value, new_value,
-      reason, context_ref, canonical, encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash
-    FROM audit_events WHERE ${where.text} AND audit_events.seq > $${n + 1} ORDER BY audit_events.seq ASC LIMIT ${batch}`;
-  for (;;) {
-    if (opts.signal?.aborted) return;
-    const { rows } = await client.query<TExportRow>(text, [...where.values, after]);
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < batch) return;
-    after = rows[rows.length - 1].seq;
+  opts: { chainId: string; filter: TAuditFilter; columns: readonly K[]; signal?: AbortSignal },
+): AsyncGenerator<Array<Pick<TExportRow, K | 'seq'>>> {
+  const timeOrdered = await dateRangeIsSeqRangePg(client, opts.chainId, opts.filter);
+  const names = [...new Set<keyof TExportRow>(['seq', ...opts.columns])];
+  const json = names.map((c) => COLUMN[c].json === true);
+  const sql = `COPY (SELECT ${names.map((c) => COLUMN[c].sql).join(', ')} FROM audit_events
+    WHERE ${inlineSql(auditWhere(opts.chainId, opts.filter, { timeOrdered }))} ORDER BY audit_events.seq ASC) TO STDOUT (FORMAT binary)`;
+  let rows: Array<Record<string, unknown>> = [];
+  const scanner = new CopyBinaryScanner((buf, start, len, n) => {
+    if (n !== names.length) throw new Error(`unexpected row shape in the audit export COPY stream (${n} fields)`);
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const s = start[i];
+      const l = len[i];
+      if (l < 0) row[names[i]] = null;
+      else if (json[i]) {
+        if (buf[s] !== JSONB_VERSION) throw new Error(`unknown jsonb version ${buf[s]} in the audit export COPY stream`);
+        row[names[i]] = JSON.parse(buf.toString('utf8', s + 1, s + l));
+      } else row[names[i]] = buf.toString('utf8', s, s + l);
+    }
+    rows.push(row);
+  });
+  scanner.on('error', () => undefined); // read from scanner.errored below
+  const copy = client.query(copyTo(sql));
+  try {
+    for await (const chunk of copy) {
+      if (opts.signal?.aborted) return;
+      // The scanner's _write runs synchronously within write() (nothing is buffered: each call
+      // completes before the next), so the chunk's rows are in `rows` when write() returns, and
+      // a malformed stream has already errored it.
+      scanner.write(chunk);
+      if (scanner.errored) throw scanner.errored;
+      if (rows.length > 0) {
+        const out = rows as Array<Pick<TExportRow, K | 'seq'>>;
+        rows = [];
+        yield out;
+      }
+    }
+  } catch (e) {
+    if (opts.signal?.aborted) return; // cancelled: its connection was closed under the COPY
+    throw e;
   }
+  await new Promise<void>((resolve, reject) => scanner.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  if (scanner.errored) throw scanner.errored;
 }

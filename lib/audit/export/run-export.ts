@@ -6,9 +6,8 @@ import { filterToQuery, type TAuditFilter } from '@/lib/audit/audit-filter';
 import { defaultChainId } from '@/lib/audit/chain-id';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { exportRows, prepareExport, type TExportHeader } from '@/lib/audit/export/export-source';
-import { BundleWriter, bundleCheckpoints } from '@/lib/audit/export/write-bundle';
-import { csvHeaderBlock, csvRows } from '@/lib/audit/export/write-csv';
-import { AuditPdfWriter } from '@/lib/audit/export/write-pdf';
+import { BUNDLE_ROW_COLUMNS, BundleWriter, bundleCheckpoints } from '@/lib/audit/export/write-bundle';
+import { CSV_ROW_COLUMNS, csvHeaderBlock, csvRows } from '@/lib/audit/export/write-csv';
 import { loadOrCreateServerKey } from '@/lib/audit/server-key';
 import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
@@ -75,14 +74,14 @@ export async function startAuditExport(
   const source = async function* (): AsyncGenerator<string> {
     if (opts.format === 'csv') {
       yield csvHeaderBlock(header);
-      for await (const rows of exportRows(client, { chainId, filter, signal: abort.signal })) {
+      for await (const rows of exportRows(client, { chainId, filter, columns: CSV_ROW_COLUMNS, signal: abort.signal })) {
         rowsSent += rows.length;
         yield csvRows(rows);
       }
     } else {
       const w = new BundleWriter(header, key, bundleCheckpoints(header));
       yield w.start();
-      for await (const rows of exportRows(client, { chainId, filter, signal: abort.signal })) {
+      for await (const rows of exportRows(client, { chainId, filter, columns: BUNDLE_ROW_COLUMNS, signal: abort.signal })) {
         rowsSent += rows.length;
         yield w.rows(rows);
       }
@@ -92,11 +91,14 @@ export async function startAuditExport(
 
   const tap = new HashTap();
   if (opts.format === 'pdf') {
+    // Loaded on first use: pdfkit and its fonts are ~15 MB of memory that CSV and bundle
+    // exports (and the rest of the server) never need.
+    const { AuditPdfWriter, PDF_ROW_COLUMNS } = await import('@/lib/audit/export/write-pdf');
     const pdf = new AuditPdfWriter(header);
     pdf.doc.pipe(tap);
     void (async () => {
       try {
-        for await (const rows of exportRows(client, { chainId, filter, signal: abort.signal })) {
+        for await (const rows of exportRows(client, { chainId, filter, columns: PDF_ROW_COLUMNS, signal: abort.signal })) {
           rowsSent += rows.length;
           pdf.addRows(rows);
           // Back-pressure: let the reader drain what pdfkit has produced before adding more.
@@ -109,7 +111,11 @@ export async function startAuditExport(
       }
     })();
   } else {
-    Readable.from(source(), { objectMode: false }).pipe(tap);
+    const rows = Readable.from(source(), { objectMode: false });
+    // A failed read (the database, or the connection closed under a cancelled export) ends the
+    // download with that error; unhandled, it would take the process down.
+    rows.on('error', (e) => tap.destroy(e));
+    rows.pipe(tap);
   }
 
   let recorded = false;
@@ -117,7 +123,8 @@ export async function startAuditExport(
     if (recorded) return;
     recorded = true;
     abort.abort();
-    client.release();
+    // A cancelled export may have left its COPY midway: that connection is closed, not reused.
+    client.release(status === 'cancelled' ? new Error('audit export cancelled') : undefined);
     await db
       .$transaction((tx) =>
         appendAudit(tx, [

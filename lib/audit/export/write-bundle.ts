@@ -10,6 +10,8 @@ import type { TServerKey } from '@/lib/audit/server-key';
 // text of the bundle without it — so any single changed byte is detected.
 
 export const BUNDLE_FORMAT = 'custos.audit.bundle/1';
+/** What the bundle keeps of each event: the hashed text and the links; nothing derived. */
+export const BUNDLE_ROW_COLUMNS = ['seq', 'canonical', 'prev_hash', 'hash'] as const satisfies ReadonlyArray<keyof TExportRow>;
 
 export class BundleWriter {
   private readonly hash: Hash = createHash('sha256');
@@ -36,7 +38,7 @@ export class BundleWriter {
     );
   }
 
-  rows(rows: TExportRow[]): string {
+  rows(rows: Array<Pick<TExportRow, (typeof BUNDLE_ROW_COLUMNS)[number]>>): string {
     let s = '';
     for (const r of rows) {
       s += (this.first ? '' : ',') + canonicalize({ canonical: r.canonical, hash: r.hash, prev_hash: r.prev_hash, seq: r.seq });

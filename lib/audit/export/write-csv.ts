@@ -40,7 +40,27 @@ export function csvHeaderBlock(h: TExportHeader): string {
   ].join('');
 }
 
-export function csvRows(rows: TExportRow[]): string {
+/** The row columns a CSV line is made of (everything but the canonical text). */
+export const CSV_ROW_COLUMNS = [
+  'seq',
+  'occurred_at',
+  'actor_type',
+  'actor_id',
+  'actor_name',
+  'actor_role',
+  'session_id',
+  'action',
+  'entity_type',
+  'entity_id',
+  'old_value',
+  'new_value',
+  'reason',
+  'context_ref',
+  'hash',
+  'prev_hash',
+] as const satisfies ReadonlyArray<keyof TExportRow>;
+
+export function csvRows(rows: Array<Pick<TExportRow, (typeof CSV_ROW_COLUMNS)[number]>>): string {
   let out = '';
   for (const r of rows) {
     out += csvLine([

@@ -2,7 +2,7 @@ import PDFDocument from 'pdfkit';
 import type { TExportHeader, TExportRow } from '@/lib/audit/export/export-source';
 import { formatFilter } from '@/lib/audit/export/format-filter';
 import { registerFonts } from '@/lib/pdf/fonts';
-import { installMonospaceLayout } from '@/lib/pdf/monospace-layout';
+import { installMonospaceLayout, type TMonospaceText } from '@/lib/pdf/monospace-layout';
 
 // The audit trail on paper. Rows have a fixed height (two monospace lines, truncated with "…"),
 // so the number of pages is known before the first row is drawn: "page X of Y" needs no second
@@ -17,6 +17,7 @@ const TOP = 36 + 34;
 const BOTTOM_RESERVE = 30;
 
 const PAGE_W = 841.89;
+const PAGE_H = 595.28;
 /** Characters on a line between the margins. */
 const LINE_CHARS = Math.floor((PAGE_W - 2 * PAGE.margin) / CHAR_W);
 const FIXED_COLS: Array<{ key: string; width: number }> = [
@@ -37,7 +38,7 @@ const COLS: Array<{ key: string; width: number }> = [
 const SECOND_LINE_CHARS = LINE_CHARS - FIXED_COLS[0].width - 1;
 
 export function rowsPerPage(): number {
-  const height = 595.28 - TOP - BOTTOM_RESERVE;
+  const height = PAGE_H - TOP - BOTTOM_RESERVE;
   return Math.floor(height / ROW_H);
 }
 
@@ -62,6 +63,31 @@ export function manifestationOf(r: Pick<TExportRow, 'action' | 'new_value' | 'oc
   return `Signed: ${String(v.printedName)} (${String(v.employeeId ?? '')}) — ${String(v.meaning)} — ${r.occurred_at.slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** The row columns the PDF prints (manifestations come from new_value). */
+export const PDF_ROW_COLUMNS = [
+  'seq',
+  'occurred_at',
+  'actor_id',
+  'actor_name',
+  'action',
+  'entity_type',
+  'entity_id',
+  'new_value',
+  'reason',
+  'context_ref',
+  'hash',
+] as const satisfies ReadonlyArray<keyof TExportRow>;
+export type TPdfRow = Pick<TExportRow, (typeof PDF_ROW_COLUMNS)[number]>;
+
+/** Fill colours as PDF operands (DeviceRGB, 0–1). */
+const INK = { row: '0 0 0', signed: '0.059 0.09 0.165', muted: '0.392 0.455 0.545' } as const;
+const CSS_OF_INK: Record<keyof typeof INK, string> = { row: 'black', signed: '#0f172a', muted: '#64748b' };
+
+/** A PDF number: at most 3 decimals, no trailing zeros. */
+function num(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
+
 export class AuditPdfWriter {
   readonly doc: PDFKit.PDFDocument;
   private readonly fonts: { regular: string; bold: string; mono: string };
@@ -69,11 +95,17 @@ export class AuditPdfWriter {
   private rowOnPage = 0;
   private readonly pages: number;
   private readonly perPage = rowsPerPage();
+  /** The monospaced font written directly into the content stream (null: built-in Courier, text() only). */
+  private readonly mono: TMonospaceText | null;
+  private monoOnPage = '';
+  /** Text operators of the current page's rows, not yet added to its content stream. */
+  private ops = '';
+  private ink: keyof typeof INK | null = null;
 
   constructor(private readonly h: TExportHeader) {
     this.doc = new PDFDocument({ ...PAGE, autoFirstPage: false, info: { Title: `Audit trail ${h.chainId}`, Creator: 'Custos' } });
     this.fonts = registerFonts(this.doc);
-    installMonospaceLayout(this.doc, this.fonts.mono);
+    this.mono = installMonospaceLayout(this.doc, this.fonts.mono);
     this.pages = totalPages(h.rows);
     this.titlePage();
   }
@@ -82,7 +114,7 @@ export class AuditPdfWriter {
     this.doc.addPage(PAGE);
     this.page += 1;
     this.doc.font(this.fonts.regular).fontSize(7.5).fillColor('#475569');
-    this.doc.text(`Custos audit trail · chain ${this.h.chainId} · exported ${this.h.exportedAt} by ${this.h.exportedBy} · page ${this.page} of ${this.pages}`, 36, 595.28 - 24, {
+    this.doc.text(`Custos audit trail · chain ${this.h.chainId} · exported ${this.h.exportedAt} by ${this.h.exportedBy} · page ${this.page} of ${this.pages}`, 36, PAGE_H - 24, {
       lineBreak: false,
     });
     this.doc.fillColor('black');
@@ -129,13 +161,21 @@ export class AuditPdfWriter {
     this.doc.moveTo(36, TOP - 6).lineTo(806, TOP - 6).lineWidth(0.5).strokeColor('#94a3b8').stroke();
   }
 
-  addRows(rows: TExportRow[]) {
-    const mono = this.fonts.mono;
+  /**
+   * Rows are drawn as one text object per page written straight into its content stream: a
+   * Tm and a Tj of the line's glyph codes per line (TMonospaceText.pdfString). pdfkit's text() per
+   * line measured, wrapped, saved and restored state and built a TJ array each time: most of the
+   * export's time. A line with text that needs shaping (Arabic, combining marks…) still goes
+   * through text().
+   */
+  addRows(rows: TPdfRow[]) {
     for (const r of rows) {
       if (this.page === 1 || this.rowOnPage === this.perPage) {
+        this.flushRows();
         this.addPage();
         this.tableHeader();
         this.rowOnPage = 0;
+        this.monoOnPage = this.mono ? this.mono.useOn(this.doc.page) : '';
       }
       const y = TOP + this.rowOnPage * ROW_H;
       const cells = [
@@ -148,15 +188,42 @@ export class AuditPdfWriter {
       ];
       let line = '';
       for (let i = 0; i < COLS.length; i++) line += `${i ? ' ' : ''}${fit(clean(cells[i]), COLS[i].width)}`;
-      this.doc.font(mono).fontSize(FONT_SIZE);
-      this.doc.text(line.trimEnd(), 36, y, { lineBreak: false });
+      this.line(line.trimEnd(), 36, y, 'row');
       const signed = manifestationOf(r);
       const second = signed ?? (r.context_ref && r.reason ? `context: ${r.context_ref}` : `hash ${r.hash}`);
-      this.doc.fillColor(signed ? '#0f172a' : '#64748b');
-      this.doc.text(fit(clean(second), SECOND_LINE_CHARS).trimEnd(), 36 + (FIXED_COLS[0].width + 1) * CHAR_W, y + LINE_H, { lineBreak: false });
-      this.doc.fillColor('black');
+      this.line(fit(clean(second), SECOND_LINE_CHARS).trimEnd(), 36 + (FIXED_COLS[0].width + 1) * CHAR_W, y + LINE_H, signed ? 'signed' : 'muted');
       this.rowOnPage += 1;
     }
+    this.flushRows();
+  }
+
+  /** One line of monospaced text whose top-left corner is (x, y) (pdfkit's coordinates, y down). */
+  private line(text: string, x: number, y: number, ink: keyof typeof INK) {
+    if (!text) return;
+    const str = this.mono?.pdfString(text);
+    if (str == null) {
+      this.flushRows();
+      this.doc.font(this.fonts.mono).fontSize(FONT_SIZE).fillColor(CSS_OF_INK[ink]);
+      this.doc.text(text, x, y, { lineBreak: false });
+      this.doc.fillColor('black');
+      return;
+    }
+    if (this.ink !== ink) {
+      this.ops += `${INK[ink]} rg\n`;
+      this.ink = ink;
+    }
+    // The text object below undoes pdfkit's flipped page coordinates: y counts up from the bottom.
+    this.ops += `1 0 0 1 ${num(x)} ${num(PAGE_H - y - this.mono!.ascent(FONT_SIZE))} Tm\n${str} Tj\n`;
+  }
+
+  private flushRows() {
+    if (!this.ops) return;
+    const content = `q\n1 0 0 -1 0 ${num(PAGE_H)} cm\nBT\n${this.monoOnPage} ${num(FONT_SIZE)} Tf\n${this.ops}ET\nQ\n`;
+    // Bytes (latin1: the glyph codes are binary), not a string: pdfkit converts a string to
+    // bytes one character at a time.
+    (this.doc as unknown as { addContent(data: Uint8Array): void }).addContent(Buffer.from(content, 'latin1'));
+    this.ops = '';
+    this.ink = null;
   }
 
   finish(): void {
