@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useCallback, useId, useRef, useState } from 'react';
+import { useActionState, useId } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button, type TButtonSize, type TButtonVariant } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -8,6 +8,7 @@ import { Modal } from '@/components/ui/modal';
 import { Select, type TSelectOption } from '@/components/ui/select';
 import { Textarea } from '@/components/ui/textarea';
 import { requestChangeAction, type TRequestChangeState } from './actions';
+import { useDialogTrigger } from '@/components/ui/use-dialog-trigger';
 
 export type TRequestField =
   | { type: 'text' | 'email'; name: string; label: string; defaultValue?: string; required?: boolean; hint?: string; autoComplete?: string }
@@ -40,12 +41,7 @@ export interface TRequestChangeDialogProps {
  * reason and submits a change request (four eyes), then opens the request's page.
  */
 export function RequestChangeDialog(props: TRequestChangeDialogProps) {
-  const [open, setOpen] = useState(false);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => {
-    setOpen(false);
-    requestAnimationFrame(() => trigger.current?.focus());
-  }, []);
+  const { open, show, close, trigger } = useDialogTrigger();
   return (
     <>
       <Button
@@ -53,7 +49,7 @@ export function RequestChangeDialog(props: TRequestChangeDialogProps) {
         variant={props.triggerVariant ?? 'secondary'}
         size={props.triggerSize}
         aria-label={props.triggerAriaLabel}
-        onClick={() => setOpen(true)}
+        onClick={show}
         aria-haspopup="dialog"
       >
         {props.triggerLabel}

@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useCallback, useId, useRef, useState } from 'react';
+import { useActionState, useId, useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button, type TButtonVariant } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -8,6 +8,7 @@ import { Modal } from '@/components/ui/modal';
 import { Select } from '@/components/ui/select';
 import { Textarea } from '@/components/ui/textarea';
 import { MEANING_LABEL, type TSignatureMeaning } from '@/lib/esign/meanings';
+import { useDialogTrigger } from '@/components/ui/use-dialog-trigger';
 
 /** What a signing server action returns (for useActionState). */
 export interface TEsignState {
@@ -51,16 +52,10 @@ export interface TEsignDialogProps {
  * with which meaning, asks for both signature components again, and calls the given action.
  */
 export function EsignDialog(props: TEsignDialogProps) {
-  const [open, setOpen] = useState(false);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => {
-    setOpen(false);
-    // Back to where the person was, so keyboard users do not start over at the top.
-    requestAnimationFrame(() => trigger.current?.focus());
-  }, []);
+  const { open, show, close, trigger } = useDialogTrigger();
   return (
     <>
-      <Button ref={trigger} variant={props.triggerVariant ?? 'primary'} onClick={() => setOpen(true)} aria-haspopup="dialog">
+      <Button ref={trigger} variant={props.triggerVariant ?? 'primary'} onClick={show} aria-haspopup="dialog">
         {props.triggerLabel}
       </Button>
       {open && <EsignModal {...props} onClose={close} />}

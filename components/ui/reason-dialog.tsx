@@ -1,10 +1,11 @@
 'use client';
 
-import { useActionState, useCallback, useId, useRef, useState } from 'react';
+import { useActionState, useId, useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Modal } from '@/components/ui/modal';
 import { Textarea } from '@/components/ui/textarea';
+import { useDialogTrigger } from '@/components/ui/use-dialog-trigger';
 
 export interface TReasonState {
   ok?: boolean;
@@ -33,15 +34,10 @@ interface TReasonDialogProps {
  * gives focus back to the button.
  */
 export function ReasonDialog(props: TReasonDialogProps) {
-  const [open, setOpen] = useState(false);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => {
-    setOpen(false);
-    requestAnimationFrame(() => trigger.current?.focus());
-  }, []);
+  const { open, show, close, trigger } = useDialogTrigger();
   return (
     <>
-      <Button ref={trigger} variant="secondary" onClick={() => setOpen(true)} aria-haspopup="dialog">
+      <Button ref={trigger} variant="secondary" onClick={show} aria-haspopup="dialog">
         {props.trigger}
       </Button>
       {open && <ReasonModal {...props} onClose={close} />}

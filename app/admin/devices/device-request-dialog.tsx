@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useCallback, useId, useRef, useState } from 'react';
+import { useActionState, useId, useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -8,6 +8,7 @@ import { Modal } from '@/components/ui/modal';
 import { Select } from '@/components/ui/select';
 import { Textarea } from '@/components/ui/textarea';
 import { requestDeviceRegistrationAction, requestKeyRotationAction, type TDeviceRequestState } from './actions';
+import { useDialogTrigger } from '@/components/ui/use-dialog-trigger';
 
 export type TDeviceRequestDialogProps =
   | { mode: 'register'; approvals: number }
@@ -24,15 +25,10 @@ const KEY_KINDS = [
  * HMAC secret field is held only in this browser tab: a refused submission does not send it back.
  */
 export function DeviceRequestDialog(props: TDeviceRequestDialogProps) {
-  const [open, setOpen] = useState(false);
-  const trigger = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => {
-    setOpen(false);
-    requestAnimationFrame(() => trigger.current?.focus());
-  }, []);
+  const { open, show, close, trigger } = useDialogTrigger();
   return (
     <>
-      <Button ref={trigger} variant={props.mode === 'register' ? 'primary' : 'secondary'} onClick={() => setOpen(true)} aria-haspopup="dialog">
+      <Button ref={trigger} variant={props.mode === 'register' ? 'primary' : 'secondary'} onClick={show} aria-haspopup="dialog">
         {props.mode === 'register' ? 'Register device' : 'Rotate key'}
       </Button>
       {open && (

@@ -2,24 +2,6 @@ import { csvLine } from '@/lib/audit/export/csv-cell';
 import type { TExportHeader, TExportRow } from '@/lib/audit/export/export-source';
 import { formatFilter } from '@/lib/audit/export/format-filter';
 
-export const CSV_COLUMNS = [
-  'seq',
-  'occurred_at_utc',
-  'actor_type',
-  'actor_id',
-  'actor_name',
-  'actor_role',
-  'session_id',
-  'action',
-  'entity_type',
-  'entity_id',
-  'old_value',
-  'new_value',
-  'reason',
-  'context_ref',
-  'hash',
-  'prev_hash',
-] as const;
 
 /** The header block: who, when, what filter, which seq range, the head, and the verification. */
 export function csvHeaderBlock(h: TExportHeader): string {
@@ -36,11 +18,11 @@ export function csvHeaderBlock(h: TExportHeader): string {
     csvLine(['chain_verification', h.verification.summary]),
     csvLine(['checkpoint', h.checkpoint ? `seq ${h.checkpoint.seq} hash ${h.checkpoint.hash} signed ${h.checkpoint.signedAt} key ${h.checkpoint.keyId}` : 'none covering the range']),
     '\r\n',
-    csvLine([...CSV_COLUMNS]),
+    csvLine(CSV_ROW_COLUMNS.map((c) => (c === 'occurred_at' ? 'occurred_at_utc' : c))),
   ].join('');
 }
 
-/** The row columns a CSV line is made of (everything but the canonical text). */
+/** The row columns a CSV line is made of (everything but the canonical text), in order; the header names occurred_at as occurred_at_utc. */
 export const CSV_ROW_COLUMNS = [
   'seq',
   'occurred_at',
