@@ -6,6 +6,7 @@ import { queryAudit } from '@/lib/audit/query-audit';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import { CHAIN, COMMON_ACTOR, COMMON_WORD, RARE_ACTOR } from './audit-data';
+import { note } from './common';
 
 // The measurements of bench/audit.ts, each run in a fresh child process (clean RSS): page
 // latency through queryAudit (what /audit calls), and exports through startAuditExport (what
@@ -38,10 +39,6 @@ export interface TLatency {
   matching: number;
   first: { p50: number; p95: number; samples: number };
   deep: { p50: number; p95: number; samples: number };
-}
-
-function note(line: string) {
-  process.stderr.write(`${line}\n`);
 }
 
 function toPg(sql: ReturnType<typeof auditWhere>) {

@@ -11,6 +11,7 @@ import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { CHAIN, copyEvents, GENESIS_HASH } from './audit-data';
 import { measureExport, measureLatency, pickScenarios, type TExportMeasure, type TLatency } from './audit-measure';
+import { ADMIN_URL, fmtInt, note, positiveInt, runBench, withDatabase } from './common';
 
 // Is the audit viewer as fast on a 10-million-event trail as on an empty one, whatever the
 // filter? And do exports stream in constant memory? See bench/README.md ("bench:audit").
@@ -32,31 +33,13 @@ const { values: args } = parseArgs({
     head: { type: 'string' },
   },
 });
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const EVENTS = positiveInt('events', args.events);
 const EXPORT_ROWS = positiveInt('export-rows', args['export-rows']);
 const PDF_ROWS = positiveInt('pdf-rows', args['pdf-rows']);
 const SAMPLES = positiveInt('samples', args.samples);
 
-function positiveInt(name: string, v: string | undefined): number {
-  const n = Number(String(v).replace(/[_,]/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer, got ${v}`);
-    process.exit(1);
-  }
-  return n;
-}
-
-function note(line: string) {
-  process.stderr.write(`${line}\n`);
-}
-
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-
 function urls(name: string) {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  const ownerUrl = u.toString();
+  const ownerUrl = withDatabase(ADMIN_URL, name);
   return { ownerUrl, appUrl: appDatabaseUrl({ DATABASE_URL: ownerUrl, APP_DATABASE_PASSWORD: process.env.APP_DATABASE_PASSWORD }) };
 }
 
@@ -466,10 +449,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exit(1);
-  },
-);
+runBench(main);

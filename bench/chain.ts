@@ -13,6 +13,7 @@ import { appDatabaseUrl } from '@/lib/config/database-url';
 import { createDb, type TDb } from '@/lib/db/client';
 import { CopyBinaryParser } from '@/lib/db/copy-binary';
 import { migrate } from '@/lib/db/migrate';
+import { ADMIN_URL, fmtInt, note, positiveInt, runBench, withDatabase } from './common';
 
 // How fast is the audit chain verified out of PostgreSQL, relative to the same SHA-256 chain
 // verification over the same bytes already in memory? The baseline runs in the same process, on
@@ -32,27 +33,6 @@ const { values: args } = parseArgs({
 const EVENTS = positiveInt('events', args.events);
 const BATCH = positiveInt('batch', args.batch);
 const ROUNDS = positiveInt('rounds', args.rounds);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-function positiveInt(name: string, v: string | undefined): number {
-  const n = Number(String(v).replace(/[_,]/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer, got ${v}`);
-    process.exit(1);
-  }
-  return n;
-}
-
-/** Progress and notes go to stderr, so `--json` leaves stdout to the result alone. */
-function note(line: string) {
-  process.stderr.write(`${line}\n`);
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 function event(i: number): TAuditEventInput {
   // Shaped like a record edit by a signed-in user: about 600 bytes of canonical text.
@@ -147,8 +127,6 @@ async function verifyFromDb(client: pg.ClientBase): Promise<TRound> {
   if (!r.ok || r.count !== EVENTS) throw new Error(`verification from the database failed: ${JSON.stringify(r)}`);
   return round;
 }
-
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 interface TResult {
   events: number;
@@ -290,10 +268,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exit(1);
-  },
-);
+runBench(main);

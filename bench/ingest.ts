@@ -10,6 +10,7 @@ import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { buildGatewayBody, buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
 import { startMosquitto } from '@/tests/helpers/mosquitto';
+import { ADMIN_URL, withDatabase } from './common';
 
 // `npm run bench:ingest`: messages/s with acknowledge-after-commit through a local Mosquitto,
 // for seed 000 (HMAC) and seed 001 (ECDSA) payloads, against a naive baseline measured in the
@@ -31,7 +32,6 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const log = (s: string) => !values.json && console.log(s);
 
 async function publish(url: string, topic: string, payloads: Buffer[]) {
@@ -92,10 +92,10 @@ async function drain(opts: { db: TDb; pool: pg.Pool; url: string; topic: string;
 
 async function main() {
   const name = `custos_bench_ingest_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
-  const owner = Object.assign(new URL(ADMIN), { pathname: `/${name}` }).toString();
+  const owner = withDatabase(ADMIN_URL, name);
   const app = new URL(owner);
   app.username = 'custos_app';
   const broker = await startMosquitto();

@@ -12,6 +12,7 @@ import { appDatabaseUrl } from '@/lib/config/database-url';
 import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { createUser } from '@/lib/users/create-user';
+import { ADMIN_URL, note, positiveInt, runBench, withDatabase } from './common';
 
 // How many sign-ins per second does one `next start` sustain, and at what latency? Sign-in is
 // next-auth's credentials callback: Argon2id verify (m = 19 MiB, t = 2, p = 1) plus a session
@@ -67,32 +68,11 @@ const STEPS = String(args.connections)
   .map((s) => positiveInt('connections', s.trim()));
 const DURATION_S = positiveInt('duration', args.duration);
 const WARMUP = positiveInt('warmup', args.warmup);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const PASSWORD = 'amber quarry whistle 58 tundra';
 /** The knee: the highest rate whose p95 is at most this multiple of the p95 at low load. */
 const KNEE_FACTOR = 2;
 /** The project root: `next start` serves the build in ROOT/.next. */
 const ROOT = path.resolve(import.meta.dirname, '..');
-
-function positiveInt(name: string, v: string | undefined): number {
-  const n = Number(String(v).replace(/[_,]/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer, got ${v}`);
-    process.exit(1);
-  }
-  return n;
-}
-
-/** Progress and notes go to stderr, so `--json` leaves stdout to the result alone. */
-function note(line: string) {
-  process.stderr.write(`${line}\n`);
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -383,10 +363,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -1,0 +1,40 @@
+// What every bench script shares: the server it creates its databases on, flag parsing,
+// progress notes and the exit-code convention (0 goal met, 2 not met, 1 error).
+
+/** Each bench creates its own database on this server (and drops it). */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** A flag that must be a positive integer (`1_000_000` and `1,000,000` allowed); exits 1 otherwise. */
+export function positiveInt(name: string, v: string | undefined): number {
+  const n = Number(String(v).replace(/[_,]/g, ''));
+  if (!Number.isSafeInteger(n) || n < 1) {
+    console.error(`--${name} must be a positive integer, got ${v}`);
+    process.exit(1);
+  }
+  return n;
+}
+
+/** Progress and notes go to stderr, so `--json` leaves stdout to the result alone. */
+export function note(line: string) {
+  process.stderr.write(`${line}\n`);
+}
+
+/** The same server URL with another database name. */
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Runs the bench and exits with its code; an error prints its stack and exits 1. */
+export function runBench(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exit(1);
+    },
+  );
+}
