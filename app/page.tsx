@@ -4,6 +4,7 @@ import { DataList } from '@/components/ui/data-list';
 import { PageHeader } from '@/components/ui/page-header';
 import { Stat } from '@/components/ui/stat';
 import { getHealth, type THealthStatus } from '@/lib/health/get-health';
+import { utcText } from '@/lib/format/utc-text';
 
 // The status shown is read at request time, never at build time.
 export const dynamic = 'force-dynamic';
@@ -16,7 +17,7 @@ const OVERALL: Record<THealthStatus, { tone: TBadgeTone; label: string }> = {
 
 /** "2026-11-21 22:13:05 UTC": server time, fixed width, unambiguous in print. */
 function formatUtc(iso: string): string {
-  return `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return `${utcText(new Date(iso))} UTC`;
 }
 
 export default async function HomePage() {

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { dataTableColumnHelper } from '@/components/data-table/features';
-import { UtcTime } from '@/components/ui/utc-time';
+import { receivedColumn } from '@/components/data-table/received-column';
 import type { TQuarantineRow } from '@/lib/telemetry/list-quarantine';
 import { QuarantineStatusBadge, REASON_LABEL } from './status-badge';
 
@@ -21,13 +21,7 @@ export const quarantineColumns = col.columns([
     ),
     meta: { className: 'w-20' },
   }),
-  col.accessor('receivedAt', {
-    id: 'received',
-    header: 'Received (UTC)',
-    sortDescFirst: true,
-    cell: (c) => <UtcTime iso={c.getValue()} className="whitespace-nowrap text-slate-800" />,
-    meta: { className: 'w-40' },
-  }),
+  col.accessor('receivedAt', receivedColumn),
   col.accessor('deviceHint', {
     id: 'origin',
     header: 'Origin',

@@ -1,7 +1,7 @@
 'use client';
 
 import { dataTableColumnHelper } from '@/components/data-table/features';
-import { UtcTime } from '@/components/ui/utc-time';
+import { receivedColumn } from '@/components/data-table/received-column';
 import type { TReadingRow } from '@/lib/telemetry/list-readings';
 import { formatSkew, ReadingFlags } from './reading-flags';
 
@@ -10,13 +10,7 @@ const col = dataTableColumnHelper<TReadingRow>();
 // Values and device times are shown exactly as the device sent them (11.10(a)): never parsed
 // and re-formatted. The column id "received" is the list's sort key (lib/telemetry/list-readings.ts).
 export const readingColumns = col.columns([
-  col.accessor('receivedAt', {
-    id: 'received',
-    header: 'Received (UTC)',
-    sortDescFirst: true,
-    cell: (c) => <UtcTime iso={c.getValue()} className="whitespace-nowrap text-slate-800" />,
-    meta: { className: 'w-40' },
-  }),
+  col.accessor('receivedAt', receivedColumn),
   col.accessor('valueText', {
     id: 'value',
     header: 'Value (as sent)',

@@ -10,7 +10,7 @@ import { Field } from '@/components/ui/field';
 import type { TVerificationReport } from '@/lib/audit/run-verification';
 import { createLineSplitter } from './stream-progress';
 import { ProgressBar } from './progress-bar';
-import { utcText } from '@/components/ui/utc-time';
+import { utcText } from '@/lib/format/utc-text';
 
 type TState =
   | { phase: 'idle' }

@@ -1,3 +1,5 @@
+import { utcText } from '@/lib/format/utc-text';
+
 // Pure helpers of the time-series chart: value ticks at round numbers, time ticks at round UTC
 // instants, and where the line must break (a silence is never drawn as if data existed).
 
@@ -63,7 +65,7 @@ export function timeTicks(from: number, to: number, width: number, minPx = 90): 
 
 /** `2026-05-01 08:00:05` (UTC). */
 export function formatInstant(t: number): string {
-  return new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+  return utcText(t);
 }
 
 /** A value with at least one decimal (6 → 6.0), otherwise as it is (floating-point noise trimmed). */

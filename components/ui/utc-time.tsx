@@ -1,7 +1,4 @@
-/** "2026-11-21 22:13:05": an ISO instant to the second, in UTC, fixed width (lists and print). */
-export function utcText(iso: string): string {
-  return iso.slice(0, 19).replace('T', ' ');
-}
+import { utcText } from '@/lib/format/utc-text';
 
 /**
  * One instant as the lists show it: UTC to the second, machine-readable in `dateTime`; `null`

@@ -1,4 +1,5 @@
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import { utcText } from '@/lib/format/utc-text';
 
 // 21 CFR 11.50: a signed record shows the printed name, the date and time of signing and the
 // meaning, wherever it is displayed or printed. 11.70: the context_ref links signature to record.
@@ -12,7 +13,7 @@ export interface TManifestInput {
 
 /** "2026-11-21 22:13:05 UTC" — the record's time of signing, server clock, second precision. */
 export function formatUtc(d: Date): string {
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return `${utcText(d)} UTC`;
 }
 
 /** The viewer's local rendering of the same instant, e.g. "2026-11-21 23:13:05 CET". */

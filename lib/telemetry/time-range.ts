@@ -1,3 +1,5 @@
+import { utcText } from '@/lib/format/utc-text';
+
 // The time window of the telemetry views, from the address bar: a preset (range=1h|24h|7d)
 // ending now, or a custom from/to (UTC). Pure, so the page and the chart agree on it.
 
@@ -36,7 +38,7 @@ export function parseUtc(v: string | undefined | null): Date | null {
 
 /** The form's text for an instant: `2026-05-01 08:00:05` (UTC, seconds kept). */
 export function toUtcField(d: Date): string {
-  return d.toISOString().slice(0, 19).replace('T', ' ');
+  return utcText(d);
 }
 
 /**

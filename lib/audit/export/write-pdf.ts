@@ -3,6 +3,7 @@ import type { TExportHeader, TExportRow } from '@/lib/audit/export/export-source
 import { formatFilter } from '@/lib/audit/export/format-filter';
 import { registerFonts } from '@/lib/pdf/fonts';
 import { installMonospaceLayout, type TMonospaceText } from '@/lib/pdf/monospace-layout';
+import { utcText } from '@/lib/format/utc-text';
 
 // The audit trail on paper. Rows have a fixed height (two monospace lines, truncated with "…"),
 // so the number of pages is known before the first row is drawn: "page X of Y" needs no second
@@ -60,7 +61,7 @@ export function manifestationOf(r: Pick<TExportRow, 'action' | 'new_value' | 'oc
   if (r.action !== 'record.sign' && r.action !== 'change_request.approve' && r.action !== 'change_request.reject') return null;
   const v = (r.new_value ?? {}) as Record<string, unknown>;
   if (!v.printedName || !v.meaning) return null;
-  return `Signed: ${String(v.printedName)} (${String(v.employeeId ?? '')}) — ${String(v.meaning)} — ${r.occurred_at.slice(0, 19).replace('T', ' ')} UTC`;
+  return `Signed: ${String(v.printedName)} (${String(v.employeeId ?? '')}) — ${String(v.meaning)} — ${utcText(r.occurred_at)} UTC`;
 }
 
 /** The row columns the PDF prints (manifestations come from new_value). */
