@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '@/lib/auth/password-hash';
+import { applyBrokerChange } from '@/lib/broker/apply-broker-change';
 import type { TCrKind } from '@/lib/change-requests/kinds';
 import { roleState, stateHash, userState } from '@/lib/change-requests/target-state';
 import { seal } from '@/lib/crypto/secret-box';
@@ -132,6 +133,8 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
     case 'device.register':
     case 'device.rotate_key':
       return applyDeviceChange(tx, kind, cr, p);
+    case 'broker.apply':
+      return applyBrokerChange(tx, cr);
   }
 }
 

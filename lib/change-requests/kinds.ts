@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZBrokerChange } from '@/lib/broker/broker-change';
 import { sealKeyForRequest } from '@/lib/devices/key-request';
 import { ZDeviceKey, ZRegisterDevice } from '@/lib/devices/register-device';
 import { isAppError } from '@/lib/errors/app-error';
@@ -21,6 +22,7 @@ export const CR_KINDS = [
   'backup.restore',
   'device.register',
   'device.rotate_key',
+  'broker.apply',
 ] as const;
 export type TCrKind = (typeof CR_KINDS)[number];
 
@@ -77,6 +79,7 @@ export const CR_PAYLOAD = {
   'device.rotate_key': z
     .object({ deviceId: ZRegisterDevice.shape.id, key: ZDeviceKey })
     .transform((d, ctx) => ({ deviceId: d.deviceId, key: sealedKey(d.deviceId, d.key, ctx) })),
+  'broker.apply': ZBrokerChange,
 } as const satisfies Record<TCrKind, z.ZodType>;
 
 export interface TCrKindConfig {
@@ -103,6 +106,8 @@ export const CR_KIND_CONFIG: Record<TCrKind, TCrKindConfig> = {
   // A device key grants the power to create records (readings, excursions): two approvers.
   'device.register': { label: 'Register device', permission: 'devices.manage', target: 'none', approvals: 2 },
   'device.rotate_key': { label: 'Rotate device key', permission: 'devices.manage', target: 'device', approvals: 2 },
+  // Broker access decides who may publish and read telemetry: two approvers.
+  'broker.apply': { label: 'Change broker access', permission: 'broker.manage', target: 'none', approvals: 2 },
 };
 
 export function isCrKind(v: unknown): v is TCrKind {

@@ -71,7 +71,7 @@ export async function requestChange(
       await assertDeviceFree(tx, String(payload.id), payload.sensors as string[]);
       targetLabel = `new device ${String(payload.id)}`;
     } else {
-      targetLabel = kind === 'user.create' ? `new user ${String(payload.employeeId)}` : `new role ${String(payload.name)}`;
+      targetLabel = kind === 'user.create' ? `new user ${String(payload.employeeId)}` : kind === 'broker.apply' ? 'broker access' : `new role ${String(payload.name)}`;
     }
     // Unknown role names are refused when requested, not when applied.
     const roleNames = kind === 'user.create' ? (payload.roles as string[]) : 'role' in payload ? [String(payload.role)] : [];

@@ -12,6 +12,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     ...['roles.read', 'roles.manage', 'security_alerts.read', 'security_alerts.acknowledge'],
     ...['change_requests.read', 'change_requests.approve', 'devices.read', 'devices.manage'],
     ...['audit.read', 'audit.verify', 'records.read', 'telemetry.read', 'quarantine.read'],
+    ...['broker.read', 'broker.manage'],
   ],
   'QA Reviewer': ['records.read', 'records.sign', 'audit.read', 'telemetry.read', 'quarantine.read'],
   'QA Approver': [
@@ -37,6 +38,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     'devices.read',
     'telemetry.read',
     'quarantine.read',
+    'broker.read',
   ],
   Operator: ['records.read', 'records.create', 'records.edit', 'records.sign', 'telemetry.read'],
 } as const satisfies Record<string, readonly TPermission[]>;

@@ -59,3 +59,83 @@ export async function startMosquitto(
     },
   };
 }
+
+export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
+
+/**
+ * A Mosquitto broker with the dynamic-security plugin, configured as docs/mosquitto.conf tells
+ * operators (no anonymous access, one settings block, log to topic), with an admin client
+ * created by `mosquitto_ctrl dynsec init`. The plugin's file is handed to the broker's user
+ * (the broker drops root to it) unless `unwritableConfig`: then the broker reads it but cannot
+ * save a change — the permissions pitfall docs/broker.md describes.
+ */
+export async function startDynsecMosquitto(opts: { unwritableConfig?: boolean; logFile?: boolean } = {}): Promise<{
+  url: string;
+  port: number;
+  dir: string;
+  dynsecFile: string;
+  logFile: string | null;
+  admin: { username: string; password: string };
+  ctrl(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}> {
+  const { execFileSync, execFile } = await import('node:child_process');
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'custos-dynsec-'));
+  const dynsecFile = path.join(dir, 'dynamic-security.json');
+  const admin = { username: 'custos-admin', password: `pw-${Math.random().toString(36).slice(2)}` };
+  execFileSync('mosquitto_ctrl', ['dynsec', 'init', dynsecFile, admin.username, admin.password], { stdio: 'ignore' });
+  const logFile = opts.logFile ? path.join(dir, 'mosquitto.log') : null;
+  if (logFile) writeFileSync(logFile, '');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    execFileSync('chown', ['-R', 'mosquitto', dir]);
+    execFileSync('chmod', ['755', dir]);
+    if (opts.unwritableConfig) {
+      execFileSync('chown', ['root', dynsecFile]);
+      execFileSync('chmod', ['644', dynsecFile]);
+    }
+  } else if (opts.unwritableConfig) {
+    execFileSync('chmod', ['444', dynsecFile]);
+  }
+  const conf = path.join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      'per_listener_settings false',
+      `listener ${port} 127.0.0.1`,
+      `plugin ${DYNSEC_PLUGIN}`,
+      `plugin_opt_config_file ${dynsecFile}`,
+      'persistence false',
+      'max_inflight_messages 1000',
+      'max_queued_messages 0',
+      'log_dest topic',
+      ...(logFile ? [`log_dest file ${logFile}`] : []),
+      ...['error', 'warning', 'notice', 'information', 'subscribe', 'unsubscribe'].map((t) => `log_type ${t}`),
+      'connection_messages true',
+      'log_timestamp true',
+      'log_timestamp_format %Y-%m-%dT%H:%M:%S',
+      '',
+    ].join('\n'),
+  );
+  const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  await waitForPort(port, 5000);
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    dir,
+    dynsecFile,
+    logFile,
+    admin,
+    ctrl: (...args: string[]) =>
+      new Promise((resolve, reject) =>
+        execFile('mosquitto_ctrl', ['-h', '127.0.0.1', '-p', String(port), '-u', admin.username, '-P', admin.password, 'dynsec', ...args], (err, stdout, stderr) =>
+          err ? reject(new Error(`mosquitto_ctrl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
+        ),
+      ),
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { brokerDiffRows } from '@/lib/broker/broker-diff-rows';
 
 // What the request changes, field by field: the state it was submitted against (before) and
 // what it will be once applied (after). Lists show what is added and removed, in words as well
@@ -88,6 +89,8 @@ export function diffRows(kind: string, before: Record<string, unknown> | null, p
         deviceKeyRow(payload.key),
       ];
     }
+    case 'broker.apply':
+      return brokerDiffRows(payload);
     default:
       return Object.keys(payload).map((k) => ({ field: k, before: str(b[k]), after: str(payload[k]) }));
   }
