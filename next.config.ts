@@ -42,7 +42,7 @@ const nextConfig: NextConfig = {
   typedRoutes: false,
   // Native addons and packages that load files at runtime must stay plain Node requires,
   // not be bundled into the server build.
-  serverExternalPackages: ['argon2', 'pg', 'pg-copy-streams', '@electric-sql/pglite', '@electric-sql/pglite-socket', 'pdfkit', 'pino', 'prom-client'],
+  serverExternalPackages: ['argon2', 'pg', 'pg-copy-streams', '@electric-sql/pglite', '@electric-sql/pglite-socket', 'pdfkit', 'pino', 'prom-client', 'mqtt'],
   // Pin the root: a lockfile in a parent directory would otherwise be picked as the root.
   turbopack: { root: projectRoot },
   outputFileTracingRoot: projectRoot,

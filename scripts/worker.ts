@@ -5,6 +5,9 @@ import { DatabaseUnreachableError, resolveDatabase } from '@/lib/db/resolve-data
 import { checkCommLoss } from '@/lib/ingest/check-comm-loss';
 import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
+import { startAlertJobs } from '@/lib/alerts/start-alert-jobs';
+import { startBrokerOperations } from '@/lib/broker/start-broker-operations';
+import { serveWorkerMetrics } from '@/lib/metrics/serve-metrics';
 
 // `npm run worker`: the MQTT ingest worker. Any number can run: with CUSTOS_MQTT_SHARE set they
 // split the topics through a shared subscription ($share/<group>/<filter>).
@@ -60,11 +63,17 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
     if (env.CUSTOS_WORKER_QUIET !== '1') log(`received ${t.received}, committed ${t.committed}, failed batches ${t.failures}`);
   }, 30_000);
   stats.unref();
+  // Operations beside ingestion, each on its own connections and timers.
+  const metrics = await serveWorkerMetrics(prisma, { log });
+  if (metrics.url) log(`metrics on ${metrics.url}`);
+  const broker = await startBrokerOperations(prisma, env, log);
+  const alerts = startAlertJobs(prisma, env, log);
   return {
     subs,
     async stop() {
       clearInterval(commLoss);
       clearInterval(stats);
+      await Promise.all([alerts.stop(), broker.stop(), metrics.close()]);
       await Promise.all(subs.map((s) => s.stop()));
       const committed = subs.reduce((a, s) => a + s.stats.committed, 0);
       log(`stopped: committed ${committed} message(s) in ${subs.reduce((a, s) => a + s.stats.batches, 0)} batch(es)`);

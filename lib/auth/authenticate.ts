@@ -8,6 +8,7 @@ import { hashRecoveryCode, looksLikeRecoveryCode, matchTotpStep, openMfaSecret }
 import { hashPassword, verifyPassword } from '@/lib/auth/password-hash';
 import { PASSWORD_INPUT_LIMIT } from '@/lib/auth/password-policy';
 import { recordCredentialFailure } from '@/lib/auth/record-failure';
+import { observeSignIn } from '@/lib/metrics/signin-metrics';
 import type { TDb, TTx } from '@/lib/db/client';
 
 // 21 CFR 11.300: sign-in with employee ID and password. One message for unknown user and wrong
@@ -136,7 +137,7 @@ export async function authenticate(
     },
     // Attempts on one account wait for each other (row lock); give them room to queue.
     { maxWait: 60_000, timeout: 60_000 },
-  );
+  ).then((r) => (observeSignIn(r), r));
 }
 
 function fail(code: TAuthFailure, message: string): TAuthResult {

@@ -5,6 +5,8 @@ import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { storeBatch, type TStoreResult } from '@/lib/ingest/store-batch';
 import { verifyInbound, type TAcceptedReading, type TInbound, type TRejected, type TVerdict } from '@/lib/ingest/verify-inbound';
 import { VerifyPool } from '@/lib/ingest/verify-pool';
+import { parseDeviceTime } from '@/lib/ingest/reading-rules';
+import { observeIngestBatch } from '@/lib/metrics/ingest-metrics';
 
 const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_version']);
 /** Below this many messages a round trip to the verification threads costs more than it saves. */
@@ -62,7 +64,17 @@ export class Ingestor {
       if (v.ok) accepted.push(v.reading);
       else rejected.push(v.rejected);
     }
+    const started = performance.now();
     const result = await storeBatch(this.pool, this.keys, accepted, rejected);
+    observeIngestBatch({
+      received: messages.length,
+      stored: result.stored,
+      duplicates: result.duplicates,
+      rejectedReasons: rejected.map((r) => r.reason),
+      commitSeconds: (performance.now() - started) / 1000,
+      deviceTimes: accepted.map((a) => parseDeviceTime(a.deviceTs)),
+      committedAt: new Date(),
+    });
     return {
       ...result,
       verdicts: verdicts.map((v) => (v.ok ? { ok: true, dedupKey: v.reading.dedupKey.toString('hex') } : { ok: false, reason: v.rejected.reason })),

@@ -1,0 +1,54 @@
+import client from 'prom-client';
+import type { TDb } from '@/lib/db/client';
+import { addScrapeCollector, getMetrics } from '@/lib/metrics/registry';
+
+const globalForGauges = globalThis as unknown as { custosDbGauges?: boolean };
+
+/** Age buckets of held quarantine entries; the second edge is the escalation threshold. */
+export function quarantineAgeBucket(ageS: number, escalateMin: number): string {
+  if (ageS < escalateMin * 60) return `under_${escalateMin}m`;
+  if (ageS < 3600) return `${escalateMin}m_to_1h`;
+  if (ageS < 86_400) return '1h_to_24h';
+  return 'over_24h';
+}
+
+/**
+ * Gauges read from the database at scrape time: the chain heads, the last successful
+ * verification of each chain, held quarantine by age. Registered once per process.
+ */
+export function registerDbGauges(db: TDb, opts: { escalateMin?: number } = {}): void {
+  if (globalForGauges.custosDbGauges) return;
+  globalForGauges.custosDbGauges = true;
+  const r = [getMetrics().registry];
+  const escalateMin = opts.escalateMin ?? Number(process.env.CUSTOS_QUARANTINE_ESCALATE_MIN || 15);
+  const head = new client.Gauge({ name: 'custos_audit_chain_head_seq', help: 'Sequence number of the newest event of each audit chain', labelNames: ['chain'], registers: r });
+  const verified = new client.Gauge({
+    name: 'custos_audit_verify_last_success_timestamp_seconds',
+    help: 'When each chain last verified intact (any verification: scheduled, manual, CLI)',
+    labelNames: ['chain'],
+    registers: r,
+  });
+  const held = new client.Gauge({ name: 'custos_quarantine_held', help: 'Quarantined payloads not yet reconciled, by age', labelNames: ['age_bucket'], registers: r });
+  const buckets = [`under_${escalateMin}m`, `${escalateMin}m_to_1h`, '1h_to_24h', 'over_24h'];
+  addScrapeCollector(async () => {
+    const heads = await db.auditChainHead.findMany({ select: { chainId: true, seq: true } });
+    head.reset();
+    verified.reset();
+    for (const h of heads) {
+      head.set({ chain: h.chainId }, Number(h.seq));
+      const [v] = await db.$queryRaw<Array<{ at: Date }>>`
+        SELECT occurred_at AS at FROM audit_events
+        WHERE chain_id = ${h.chainId} AND action = 'audit.verify' AND new_value->>'ok' = 'true' ORDER BY seq DESC LIMIT 1`;
+      if (v) verified.set({ chain: h.chainId }, v.at.getTime() / 1000);
+    }
+    // Counted in the database (the held set can be large): one row per bucket.
+    const rows = await db.$queryRaw<Array<{ b: number; n: bigint }>>`
+      SELECT CASE WHEN received_at > now() - make_interval(mins => ${escalateMin}) THEN 0
+                  WHEN received_at > now() - interval '1 hour' THEN 1
+                  WHEN received_at > now() - interval '24 hours' THEN 2 ELSE 3 END AS b, count(*) AS n
+      FROM quarantine WHERE status = 'held' GROUP BY 1`;
+    const counts = new Map(buckets.map((b) => [b, 0]));
+    for (const x of rows) counts.set(buckets[x.b], Number(x.n));
+    for (const [b, n] of counts) held.set({ age_bucket: b }, n);
+  });
+}
