@@ -4,14 +4,6 @@ import { addScrapeCollector, getMetrics } from '@/lib/metrics/registry';
 
 const globalForGauges = globalThis as unknown as { custosDbGauges?: boolean };
 
-/** Age buckets of held quarantine entries; the second edge is the escalation threshold. */
-export function quarantineAgeBucket(ageS: number, escalateMin: number): string {
-  if (ageS < escalateMin * 60) return `under_${escalateMin}m`;
-  if (ageS < 3600) return `${escalateMin}m_to_1h`;
-  if (ageS < 86_400) return '1h_to_24h';
-  return 'over_24h';
-}
-
 /**
  * Gauges read from the database at scrape time: the chain heads, the last successful
  * verification of each chain, held quarantine by age. Registered once per process.

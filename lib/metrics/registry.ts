@@ -41,7 +41,7 @@ export function getMetrics(): TCustosMetrics {
     }),
     lagSeconds: new client.Histogram({
       name: 'custos_ingest_lag_seconds',
-      help: 'Device time to commit, per stored reading (URS: < 2 s for monitoring data); late buffered data lands in the top buckets',
+      help: 'Device time to commit, per verified reading of a committed batch, replays included (URS: < 2 s for monitoring data); late buffered data lands in the top buckets',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60, 600, 3600],
       registers: r,
     }),
