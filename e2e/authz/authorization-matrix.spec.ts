@@ -98,6 +98,7 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/account/password/actions.ts#changePasswordAction': { current: '', next: '', confirm: '' },
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { id: '', keyKind: 'hmac' },
   'app/admin/devices/actions.ts#requestKeyRotationAction': { deviceId: '', keyKind: 'hmac' },
+  'app/admin/broker/actions.ts#requestBrokerChangeAction': { commands: '[]' },
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { userId: NOWHERE },
   // One call per kind (its permission differs); the reason is missing, so nothing is requested.
   'app/change-requests/actions.ts#requestChangeAction': { targetUserId: NOWHERE, targetRoleId: NOWHERE },
@@ -237,6 +238,7 @@ function expectedRefused(call: TCall, who: TIdentity): boolean | 'device' {
     case 'anyone':
       return false;
     case 'device':
+    case 'token':
       return 'device';
     case 'signed-in':
       return who.permissions === null;

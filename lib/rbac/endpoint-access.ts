@@ -20,7 +20,9 @@ export type TAccess =
   /** A change request of this kind: the permission of the kind (CR_KIND_CONFIG). */
   | { who: 'change-kind'; kind: TCrKind | 'from-form' }
   /** A device's signature over its payload; a person's session grants nothing. */
-  | { who: 'device' };
+  | { who: 'device' }
+  /** A bearer token from the configuration (metrics scrapers); a person's session grants nothing. */
+  | { who: 'token' };
 
 const needs = (...all: TPermission[]): TAccess => ({ who: 'permission', all });
 
@@ -31,6 +33,7 @@ export const ACTION_ACCESS: Record<string, TAccess> = {
   'app/account/password/actions.ts#changePasswordAction': { who: 'signed-in' },
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { who: 'change-kind', kind: 'device.register' },
   'app/admin/devices/actions.ts#requestKeyRotationAction': { who: 'change-kind', kind: 'device.rotate_key' },
+  'app/admin/broker/actions.ts#requestBrokerChangeAction': { who: 'change-kind', kind: 'broker.apply' },
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { who: 'change-kind', kind: 'user.unlock' },
   'app/change-requests/actions.ts#requestChangeAction': { who: 'change-kind', kind: 'from-form' },
   'app/change-requests/actions.ts#decideAction': needs('change_requests.approve'),
@@ -53,6 +56,7 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'POST /api/change-requests/[id]/decision': needs('change_requests.approve'),
   'GET /api/health': { who: 'anyone' },
   'POST /api/ingest/gateway': { who: 'device' },
+  'GET /api/metrics': { who: 'token' },
   'GET /api/records/[id]/pdf': needs('records.read'),
   'GET /api/session': { who: 'anyone' },
   'POST /api/session/activity': { who: 'signed-in' },
@@ -84,6 +88,7 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/unlock': { who: 'signed-in' },
   '/account/mfa': { who: 'signed-in' },
   '/account/password': { who: 'signed-in' },
+  '/admin/broker': needs('broker.read'),
   '/admin/devices': needs('devices.read'),
   '/admin/devices/[id]': needs('devices.read'),
   '/admin/roles': needs('roles.read'),

@@ -7,6 +7,11 @@ export interface TSecurityAlertRow {
   kind: string;
   createdAt: Date;
   acknowledgedAt: Date | null;
+  severity: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  occurrences: number;
+  deliveries: Array<{ status: string; attempts: number; lastError: string | null }>;
   user: { id: string; employeeId: string; displayName: string; locked: boolean } | null;
   detail: unknown;
 }
@@ -33,12 +38,20 @@ export async function listSecurityAlerts(
         kind: true,
         createdAt: true,
         acknowledgedAt: true,
+        severity: true,
+        firstSeenAt: true,
+        lastSeenAt: true,
+        occurrences: true,
         detail: true,
         user: { select: { id: true, employeeId: true, displayName: true, lockedAt: true } },
       },
     }),
     db.securityAlert.count({ where: { acknowledgedAt: null } }),
   ]);
+  // Where each alert went beyond the screen (webhook), as recorded.
+  const deliveries = rows.length
+    ? await db.alertDelivery.findMany({ where: { alertId: { in: rows.map((r) => r.id) } }, orderBy: { id: 'asc' }, select: { alertId: true, status: true, attempts: true, lastError: true } })
+    : [];
   return {
     openCount,
     rows: rows.map((r) => ({
@@ -46,6 +59,11 @@ export async function listSecurityAlerts(
       kind: r.kind,
       createdAt: r.createdAt,
       acknowledgedAt: r.acknowledgedAt,
+      severity: r.severity,
+      firstSeenAt: r.firstSeenAt,
+      lastSeenAt: r.lastSeenAt,
+      occurrences: r.occurrences,
+      deliveries: deliveries.filter((d) => d.alertId === r.id).map((d) => ({ status: d.status, attempts: d.attempts, lastError: d.lastError })),
       detail: r.detail,
       user: r.user && { id: r.user.id, employeeId: r.user.employeeId, displayName: r.user.displayName, locked: Boolean(r.user.lockedAt) },
     })),

@@ -10,15 +10,26 @@ import { can } from '@/lib/rbac/require-permission';
 import { listSecurityAlerts } from '@/lib/users/list-security-alerts';
 import { UnlockUserForm } from './unlock-user-form';
 import { UtcTime } from '@/components/ui/utc-time';
+import { alertLabel } from '@/lib/alerts/alert-kinds';
 
 export const metadata: Metadata = { title: 'Security alerts' };
 export const dynamic = 'force-dynamic';
 
-const KIND: Record<string, string> = {
-  account_locked: 'Account locked',
-  mfa_failed: 'Second factor failed',
-  signature_failed: 'Signature failed',
-};
+const SEVERITY_TONE: Record<string, 'danger' | 'warn' | 'neutral'> = { critical: 'danger', high: 'danger', warning: 'warn', info: 'neutral' };
+
+/** One line of what the alert is about, from its detail. */
+function summary(kind: string, detail: unknown): string | null {
+  const d = (detail ?? {}) as Record<string, unknown>;
+  if (kind === 'comm_loss') return `Device ${String(d.deviceId)} silent since ${String(d.since)}`;
+  if (kind === 'quarantine_escalation') return `Quarantine #${String(d.quarantineId)} (${String(d.reason)}), ${String(d.ageMin)} min — to regulatory affairs`;
+  if (kind === 'chain_verify_failed') return `Chain ${String(d.chainId)}`;
+  if (kind === 'broker_drift' || kind === 'broker_change_mismatch') {
+    const diffs = (d.differences as Array<{ subject: string; change: string }> | undefined) ?? [];
+    const more = [...diffs.map((x) => `${x.subject} ${x.change}`), ...((d.refused as string[] | undefined) ?? []), ...((d.saveErrors as string[] | undefined) ?? [])];
+    return more.slice(0, 3).join('; ') || null;
+  }
+  return null;
+}
 
 export default async function SecurityAlertsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const user = await requirePageUser('/admin/security-alerts');
@@ -32,7 +43,7 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
     <>
       <PageHeader
         title="Security alerts"
-        description="Attempts at unauthorized use — locked accounts and failed second factors — reported as they happen (21 CFR 11.300(d))."
+        description="Attempts at unauthorized use (21 CFR 11.300(d)), and operations alerts: silent devices, quarantine not reconciled in time, broken audit chains, broker drift — with severity, first and last seen."
         actions={<Badge tone={openCount ? 'danger' : 'ok'}>{openCount} open</Badge>}
       />
       <Card>
@@ -42,7 +53,9 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
           <table className="w-full text-left text-sm">
             <thead className="text-xs text-slate-600">
               <tr>
-                <th className="py-1.5 pr-3 font-medium">Time (UTC)</th>
+                <th className="py-1.5 pr-3 font-medium">First seen (UTC)</th>
+                <th className="py-1.5 pr-3 font-medium">Last seen (UTC)</th>
+                <th className="py-1.5 pr-3 font-medium">Severity</th>
                 <th className="py-1.5 pr-3 font-medium">Alert</th>
                 <th className="py-1.5 pr-3 font-medium">User</th>
                 <th className="py-1.5 font-medium">Action</th>
@@ -52,10 +65,24 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
               {rows.map((r) => (
                 <tr key={r.id}>
                   <td className="py-1.5 pr-3 tabular-nums">
-                    <UtcTime iso={r.createdAt.toISOString()} className="" />
+                    <UtcTime iso={r.firstSeenAt.toISOString()} className="" />
+                  </td>
+                  <td className="py-1.5 pr-3 tabular-nums">
+                    <UtcTime iso={r.lastSeenAt.toISOString()} className="" />
+                    {r.occurrences > 1 && <span className="ml-1 text-xs text-slate-600">({r.occurrences}×)</span>}
                   </td>
                   <td className="py-1.5 pr-3">
-                    <Badge tone="danger">{KIND[r.kind] ?? r.kind}</Badge>
+                    <Badge tone={SEVERITY_TONE[r.severity] ?? 'neutral'}>{r.severity}</Badge>
+                  </td>
+                  <td className="py-1.5 pr-3">
+                    <div className="font-medium text-slate-900">{alertLabel(r.kind)}</div>
+                    {summary(r.kind, r.detail) && <div className="text-xs text-slate-600">{summary(r.kind, r.detail)}</div>}
+                    {r.deliveries.map((d, i) => (
+                      <div key={i} className="text-xs text-slate-600">
+                        Webhook: {d.status} after {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+                        {d.lastError && d.status !== 'delivered' ? ` (${d.lastError})` : ''}
+                      </div>
+                    ))}
                   </td>
                   <td className="py-1.5 pr-3">
                     {r.user ? `${r.user.displayName} (${r.user.employeeId})` : '—'}
