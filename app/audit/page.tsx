@@ -10,7 +10,11 @@ import { buttonClassName } from '@/components/ui/button-link';
 import { PageHeader } from '@/components/ui/page-header';
 import { FILTER_KEYS, filterToQuery, parseAuditFilter } from '@/lib/audit/audit-filter';
 import { formatFilter } from '@/lib/audit/export/format-filter';
+import { chainParam } from '@/lib/audit/chain-param';
+import { defaultChainId } from '@/lib/audit/chain-id';
+import { listAuditChains } from '@/lib/audit/list-audit-chains';
 import { queryAudit, type TAuditPage } from '@/lib/audit/query-audit';
+import { isAppError } from '@/lib/errors/app-error';
 import { loadServerKey } from '@/lib/audit/server-key';
 import { requirePageUser } from '@/lib/auth/require-user';
 import { getDb } from '@/lib/db/client';
@@ -50,14 +54,24 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   // An invalid value is the person's input, not a server fault: the page says which field is
   // wrong (the export endpoint would answer 400 for the same filter).
   const parsed = parseAuditFilter(sp);
+  let chainId = defaultChainId();
+  let chainError: { field: string; message: string } | null = null;
+  try {
+    chainId = chainParam(first(sp.chain));
+  } catch (e) {
+    if (!isAppError(e)) throw e;
+    chainError = { field: 'chain', message: e.message };
+  }
+  const chains = await listAuditChains(getDb(), user);
   const before = cursor(sp, 'before');
   const after = cursor(sp, 'after');
-  const error = !parsed.ok ? parsed : typeof before === 'object' ? before : typeof after === 'object' ? after : null;
+  const error = !parsed.ok ? parsed : chainError ?? (typeof before === 'object' ? before : typeof after === 'object' ? after : null);
 
   let page: TAuditPage | null = null;
   if (parsed.ok && !error) {
     page = await queryAudit(getDb(), user, {
       filter: parsed.filter,
+      chainId,
       before: before as bigint | undefined,
       after: after as bigint | undefined,
       dir,
@@ -88,7 +102,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const summary = page ? `${range} · chain head seq ${page.headSeq}` : '';
   const filter = parsed.ok ? parsed.filter : {};
   const filtered = Object.keys(filterToQuery(filter)).length > 0;
-  const label = error ? (FILTER_LABELS[error.field as keyof typeof FILTER_LABELS] ?? 'Page cursor') : '';
+  const label = error ? (FILTER_LABELS[error.field as keyof typeof FILTER_LABELS] ?? (error.field === 'chain' ? 'Chain' : 'Page cursor')) : '';
   const errorText = error ? (error.message.startsWith(`${error.field} `) ? error.message.slice(error.field.length + 1) : error.message) : '';
 
   return (
@@ -110,7 +124,22 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         }
       />
       <div className="grid gap-3">
-        <AuditFilters values={values} dir={dir} errorField={error?.field} errorText={errorText} />
+        {chains.length > 1 && (
+          <nav aria-label="Audit chains" className="flex flex-wrap items-center gap-2 text-sm" data-print="hide">
+            <span className="text-slate-600">Chain:</span>
+            {chains.map((c) => (
+              <a
+                key={c.chainId}
+                href={c.chainId === defaultChainId() ? '/audit' : `/audit?chain=${encodeURIComponent(c.chainId)}`}
+                aria-current={c.chainId === chainId ? 'page' : undefined}
+                className={['rounded-md px-2 py-0.5 ring-1 ring-inset', c.chainId === chainId ? 'bg-slate-900 text-white ring-slate-900' : 'text-slate-700 ring-slate-300 hover:bg-slate-50'].join(' ')}
+              >
+                {c.chainId} <span className="tabular-nums opacity-75">({c.headSeq})</span>
+              </a>
+            ))}
+          </nav>
+        )}
+        <AuditFilters values={values} dir={dir} errorField={error?.field} errorText={errorText} chain={chainId === defaultChainId() ? undefined : chainId} />
         {error ? (
           <Alert tone="danger">
             <strong className="font-semibold">Invalid filter — {label}:</strong> {errorText}. Correct it or clear the filter.
@@ -130,13 +159,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <div className="grid items-start gap-3 lg:grid-cols-2">
           {!error && (
             <ExportPanel
-              query={new URLSearchParams(filterToQuery(filter)).toString()}
+              query={new URLSearchParams({ ...(chainId === defaultChainId() ? {} : { chain: chainId }), ...filterToQuery(filter) }).toString()}
               filterText={formatFilter(filterToQuery(filter))}
               canExport={can(user, 'audit.export')}
               keyId={can(user, 'audit.export') ? keyIdOrNull() : null}
             />
           )}
-          <VerifyChainPanel canVerify={can(user, 'audit.verify')} />
+          <VerifyChainPanel canVerify={can(user, 'audit.verify')} chain={chainId === defaultChainId() ? undefined : chainId} />
         </div>
       </div>
     </>

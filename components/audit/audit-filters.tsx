@@ -43,15 +43,19 @@ export function AuditFilters({
   dir,
   errorField,
   errorText,
+  chain,
 }: {
   values: Partial<Record<TFilterKey, string>>;
   dir: 'asc' | 'desc';
   errorField?: string;
   errorText?: string;
+  /** The chain being viewed (kept across filter changes); absent: this site's chain. */
+  chain?: string;
 }) {
   const active = Object.values(values).some(Boolean);
   return (
     <form method="get" action="/audit" role="search" aria-label="Filter the audit trail" className="rounded-lg border border-slate-200 bg-white px-3 py-2.5 shadow-xs" data-print="hide">
+      {chain && <input type="hidden" name="chain" value={chain} />}
       <div className="grid grid-cols-2 gap-x-3 gap-y-2 sm:grid-cols-3 lg:grid-cols-5">
         {FIELDS.map((f) => (
           <Field

@@ -25,7 +25,7 @@ const fmt = (n: number | string) => Number(n).toLocaleString('en-US');
  * Runs POST /api/audit/verify and follows its NDJSON stream: progress lines feed the bar, the
  * last line is the verdict. The server records every verification as an `audit.verify` event.
  */
-export function VerifyChainPanel({ canVerify }: { canVerify: boolean }) {
+export function VerifyChainPanel({ canVerify, chain }: { canVerify: boolean; chain?: string }) {
   const router = useRouter();
   const [state, setState] = useState<TState>({ phase: 'idle' });
   const [fromSeq, setFromSeq] = useState('');
@@ -42,7 +42,7 @@ export function VerifyChainPanel({ canVerify }: { canVerify: boolean }) {
       const res = await fetch('/api/audit/verify', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ fromSeq: fromSeq || undefined, toSeq: toSeq || undefined }),
+        body: JSON.stringify({ chain, fromSeq: fromSeq || undefined, toSeq: toSeq || undefined }),
         signal: ac.signal,
         cache: 'no-store',
       });

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { parseAuditFilter } from '@/lib/audit/audit-filter';
+import { chainParam } from '@/lib/audit/chain-param';
 import { EXPORT_FORMATS, startAuditExport, type TExportFormat } from '@/lib/audit/export/run-export';
 import { requireUser } from '@/lib/auth/require-user';
 import { getDb } from '@/lib/db/client';
@@ -9,7 +10,7 @@ import { toErrorResponse } from '@/lib/http/error-response';
 
 export const dynamic = 'force-dynamic';
 
-/** GET /api/audit/export?format=csv|pdf|bundle&<filter>: streamed, audited export of the filtered trail. */
+/** GET /api/audit/export?format=csv|pdf|bundle[&chain=ID]&<filter>: streamed, audited export of the filtered trail. */
 export async function GET(req: Request) {
   try {
     const user = await requireUser();
@@ -19,10 +20,11 @@ export async function GET(req: Request) {
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new AppError('BAD_REQUEST', 'format must be csv, pdf or bundle', { format: 'invalid' });
     const parsed = parseAuditFilter(params);
     if (!parsed.ok) throw new AppError('BAD_REQUEST', parsed.message, { [parsed.field]: parsed.message });
+    const chainId = chainParam(params.get('chain'));
     const client = await getPgPool().connect();
     let exp;
     try {
-      exp = await startAuditExport(getDb(), client, user, { format: format as TExportFormat, filter: parsed.filter });
+      exp = await startAuditExport(getDb(), client, user, { format: format as TExportFormat, filter: parsed.filter, chainId });
     } catch (e) {
       client.release();
       throw e;

@@ -1,3 +1,4 @@
+import { chainParam } from '@/lib/audit/chain-param';
 import { runVerification } from '@/lib/audit/run-verification';
 import { userActor } from '@/lib/auth/actor';
 import { requireUser } from '@/lib/auth/require-user';
@@ -17,7 +18,7 @@ const seqOf = (v: unknown, name: string): bigint | undefined => {
 };
 
 /**
- * POST /api/audit/verify {fromSeq?, toSeq?}: verifies the chain (or a range) and streams NDJSON
+ * POST /api/audit/verify {chain?, fromSeq?, toSeq?}: verifies the chain (or a range) and streams NDJSON
  * progress lines {"progress":{verified,total}} then {"result":{…}}. The verification is audited.
  */
 export async function POST(req: Request) {
@@ -28,6 +29,7 @@ export async function POST(req: Request) {
     const body = await readJsonObject(req);
     const fromSeq = seqOf(body.fromSeq, 'fromSeq');
     const toSeq = seqOf(body.toSeq, 'toSeq');
+    const chainId = chainParam(body.chain);
     const client = await getPgPool().connect();
     const enc = new TextEncoder();
     const stream = new ReadableStream<Uint8Array>({
@@ -36,6 +38,7 @@ export async function POST(req: Request) {
         try {
           const result = await runVerification(getDb(), client, {
             actor: userActor(user, user.sessionId),
+            chainId,
             fromSeq,
             toSeq,
             onProgress: (verified, total) => send({ progress: { verified, total } }),
