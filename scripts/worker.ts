@@ -8,10 +8,12 @@ import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { startAlertJobs } from '@/lib/alerts/start-alert-jobs';
 import { startBrokerOperations } from '@/lib/broker/start-broker-operations';
 import { serveWorkerMetrics } from '@/lib/metrics/serve-metrics';
+import { logger } from '@/lib/log/logger';
 
 // `npm run worker`: the MQTT ingest worker. Any number can run: with CUSTOS_MQTT_SHARE set they
 // split the topics through a shared subscription ($share/<group>/<filter>).
-const log = (line: string) => console.log(`worker: ${line}`);
+const workerLog = logger('worker');
+const log = (line: string) => workerLog.info(line);
 
 export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
   const url = env.MQTT_URL || 'mqtt://127.0.0.1:1883';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isAppError } from '@/lib/errors/app-error';
+import { logger } from '@/lib/log/logger';
 
 /** The one mapping from a thrown error to an HTTP response: expected errors say what went wrong; others get a request id. */
 export function toErrorResponse(e: unknown): Response {
@@ -10,7 +11,7 @@ export function toErrorResponse(e: unknown): Response {
     );
   }
   const requestId = randomUUID();
-  console.error(`[${requestId}]`, e);
+  logger('http').error({ requestId, err: e }, 'unexpected error');
   return Response.json(
     { error: { code: 'INTERNAL', message: 'Something went wrong on the server', requestId } },
     { status: 500, headers: { 'cache-control': 'no-store' } },

@@ -67,7 +67,7 @@ function startWorkerProcess(env: Record<string, string>): { proc: ChildProcess; 
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (out.includes('worker: consuming')) resolve();
+      if (/worker: consuming|"component":"worker".*"msg":"consuming/.test(out)) resolve();
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
