@@ -45,12 +45,15 @@ export async function raiseAlert(tx: TTx, a: TRaiseAlert): Promise<{ id: bigint;
         contextRef: `Alert:${row.id.toString()}`,
       },
     ]);
-    const url = process.env.CUSTOS_ALERT_WEBHOOK_URL;
-    if (url) {
-      await tx.alertDelivery.create({ data: { alertId: row.id, channel: 'webhook', target: webhookTarget(url), nextAttemptAt: now }, select: { id: true } });
-    }
+    await queueAlertDelivery(tx, row.id, now);
   }
   return row;
+}
+
+/** Queues a new alert for the webhook (CUSTOS_ALERT_WEBHOOK_URL), in the transaction that raised it. */
+export async function queueAlertDelivery(tx: TTx, alertId: bigint, now = new Date()): Promise<void> {
+  const url = process.env.CUSTOS_ALERT_WEBHOOK_URL;
+  if (url) await tx.alertDelivery.create({ data: { alertId, channel: 'webhook', target: webhookTarget(url), nextAttemptAt: now }, select: { id: true } });
 }
 
 /** Where a delivery goes, as recorded: never the URL's credentials or query (they may hold a token). */

@@ -1,3 +1,5 @@
+import { ALERT_KINDS } from '@/lib/alerts/alert-kinds';
+import { queueAlertDelivery } from '@/lib/alerts/raise-alert';
 import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
 import { decideAttempt } from '@/lib/auth/lockout-rules';
@@ -39,11 +41,13 @@ export async function recordCredentialFailure(
     const alert = await tx.securityAlert.create({
       data: {
         kind: 'account_locked',
+        severity: ALERT_KINDS.account_locked.severity,
         userId: u.id,
         detail: { employeeId: u.employeeId, failedAttempts: d.failedAttempts, via: ctx.action },
       },
       select: { id: true },
     });
+    await queueAlertDelivery(tx, alert.id);
     events.push({
       actor: { type: 'system', id: 'system:lockout', name: 'Custos lockout', role: null, sessionId: null },
       action: 'user.lock',
