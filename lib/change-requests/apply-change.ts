@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { restoreBackup } from '@/lib/backup/restore-backup';
 import { hashPassword } from '@/lib/auth/password-hash';
 import type { TCrKind } from '@/lib/change-requests/kinds';
 import { roleState, stateHash, userState } from '@/lib/change-requests/target-state';
@@ -128,7 +129,7 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
       return { ok: true, effect: { permissions: p.permissions } };
     }
     case 'backup.restore':
-      return { ok: false, reason: 'Backups are restored by the operations procedure' };
+      return restoreBackup(tx, cr);
     case 'device.register':
     case 'device.rotate_key':
       return applyDeviceChange(tx, kind, cr, p);

@@ -12,6 +12,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     ...['roles.read', 'roles.manage', 'security_alerts.read', 'security_alerts.acknowledge'],
     ...['change_requests.read', 'change_requests.approve', 'devices.read', 'devices.manage'],
     ...['audit.read', 'audit.verify', 'records.read', 'telemetry.read', 'quarantine.read'],
+    ...['backups.read', 'backups.manage'],
   ],
   'QA Reviewer': ['records.read', 'records.sign', 'audit.read', 'telemetry.read', 'quarantine.read'],
   'QA Approver': [

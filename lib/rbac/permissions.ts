@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   'telemetry.read',
   'quarantine.read',
   'quarantine.manage',
+  'backups.read',
+  'backups.manage',
 ] as const;
 
 export type TPermission = (typeof PERMISSIONS)[number];
