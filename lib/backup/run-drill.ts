@@ -97,7 +97,7 @@ export async function runDrill(db: TDb, opts: { actor: TAuditActor; backupId?: s
       data: ok ? { status: 'verified', verifiedAt: finished } : { status: 'failed' },
       select: { id: true },
     });
-    if (!ok) await tx.securityAlert.create({ data: { kind: 'backup.drill_failed', detail: { backupId: backup.id, drillId, reason: outcome.reason } }, select: { id: true } });
+    if (!ok) await tx.securityAlert.create({ data: { kind: 'backup_drill_failed', detail: { backupId: backup.id, drillId, reason: outcome.reason } }, select: { id: true } });
     await appendAudit(tx, [
       {
         actor: opts.actor,

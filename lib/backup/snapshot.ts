@@ -15,12 +15,12 @@ export interface TSnapshotState {
  */
 export async function readSnapshotState(client: pg.ClientBase, chainId: string): Promise<TSnapshotState> {
   const head = await client.query<{ seq: string; hash: Buffer }>(
-    'SELECT seq::text, hash FROM audit_events WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1',
+    'SELECT e.seq::text AS seq, e.hash FROM audit_events e WHERE e.chain_id = $1 ORDER BY e.seq DESC LIMIT 1',
     [chainId],
   );
   const cp = await client.query<{ seq: string; hash: Buffer; signed_at: string; key_id: string }>(
-    `SELECT seq::text, hash, to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS signed_at, key_id
-     FROM audit_checkpoints WHERE chain_id = $1 ORDER BY seq DESC, id DESC LIMIT 1`,
+    `SELECT c.seq::text AS seq, c.hash, to_char(c.signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS signed_at, c.key_id
+     FROM audit_checkpoints c WHERE c.chain_id = $1 ORDER BY c.seq DESC, c.id DESC LIMIT 1`,
     [chainId],
   );
   const mig = await client.query<{ name: string; checksum: string }>(

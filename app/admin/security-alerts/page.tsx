@@ -18,6 +18,8 @@ const KIND: Record<string, string> = {
   account_locked: 'Account locked',
   mfa_failed: 'Second factor failed',
   signature_failed: 'Signature failed',
+  backup_drill_failed: 'Backup drill failed',
+  backup_drill_overdue: 'Backup drill overdue',
 };
 
 export default async function SecurityAlertsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {

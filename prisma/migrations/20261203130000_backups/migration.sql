@@ -42,6 +42,11 @@ CREATE TRIGGER backup_drills_no_truncate BEFORE TRUNCATE ON backup_drills
 ALTER TABLE backup_drills ENABLE ALWAYS TRIGGER backup_drills_no_update_delete;
 ALTER TABLE backup_drills ENABLE ALWAYS TRIGGER backup_drills_no_truncate;
 
+-- A failed drill, or none for too long, is an alert for administrators (Annex 11 §7.2).
+ALTER TABLE security_alerts DROP CONSTRAINT security_alerts_kind_check;
+ALTER TABLE security_alerts ADD CONSTRAINT security_alerts_kind_check
+  CHECK (kind IN ('account_locked', 'mfa_failed', 'signature_failed', 'backup_drill_failed', 'backup_drill_overdue'));
+
 GRANT SELECT, INSERT, UPDATE ON backups TO custos_app;
 GRANT SELECT, INSERT ON backup_drills TO custos_app;
 
