@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import type { TTx } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 
 // One backup, drill or restore at a time, across processes and machines: a session advisory lock
@@ -40,19 +41,35 @@ async function takeFile(file: string): Promise<boolean> {
   return false;
 }
 
-export async function withBackupLock<T>(ownerUrl: string, dir: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * `on`: the owner URL (a connection of its own holds a session lock), or the caller's transaction
+ * (a transaction lock: an approved restore runs inside the deciding transaction, and on PGlite a
+ * second connection would wait for that transaction to end).
+ */
+export async function withBackupLock<T>(on: string | TTx, dir: string, fn: () => Promise<T>): Promise<T> {
   const busy = () => new AppError('CONFLICT', 'A backup, drill or restore is running already; try again when it has finished');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, '.backup.lock');
   if (!(await takeFile(file))) throw busy();
+  if (typeof on !== 'string') {
+    try {
+      const [r] = await on.$queryRaw<Array<{ ok: boolean }>>`SELECT pg_try_advisory_xact_lock(${LOCK_ID}::bigint) AS ok`;
+      if (!r.ok) throw busy();
+      return await fn();
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+  const ownerUrl = on;
   const client = new pg.Client({ connectionString: ownerUrl });
   try {
     await client.connect();
-    const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_ID])).rows[0].ok;
+    const got = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [LOCK_ID])).rows[0].ok;
     if (!got) throw busy();
     try {
       return await fn();
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]).catch(() => undefined);
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_ID]).catch(() => undefined);
     }
   } finally {
     await client.end().catch(() => undefined);

@@ -51,7 +51,7 @@ export async function restoreBackup(
   const lost = { fromSeq: (row.headSeq + 1n).toString(), toSeq: liveHead.toString(), count: Number(liveHead > row.headSeq ? liveHead - row.headSeq : 0n) };
 
   try {
-    return await withBackupLock(ownerDatabaseUrl(), backupDir(), async () => {
+    return await withBackupLock(tx, backupDir(), async () => {
       const b = await openBackup(row.fileName, p.manifestHash);
       const open = await restoreIntoScratch(b, restoreTarget(b.manifest.engine, number));
       let scratch: TScratch | null = open.scratch;
