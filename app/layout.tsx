@@ -46,6 +46,7 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission; signed
   { href: '/telemetry', label: 'Telemetry', permission: 'telemetry.read' },
   { href: '/quarantine', label: 'Quarantine', permission: 'quarantine.read' },
   { href: '/admin/devices', label: 'Devices', permission: 'devices.read' },
+  { href: '/admin/backups', label: 'Backups', permission: 'backups.read' },
 ];
 
 // Every page shows who is signed in: nothing is rendered at build time.
