@@ -47,6 +47,7 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission; signed
   { href: '/quarantine', label: 'Quarantine', permission: 'quarantine.read' },
   { href: '/admin/devices', label: 'Devices', permission: 'devices.read' },
   { href: '/admin/broker', label: 'Broker', permission: 'broker.read' },
+  { href: '/admin/backups', label: 'Backups', permission: 'backups.read' },
 ];
 
 // Every page shows who is signed in: nothing is rendered at build time.

@@ -8,6 +8,7 @@ import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/
 import { isAppError } from '@/lib/errors/app-error';
 import { createUser } from '@/lib/users/create-user';
 import { UsageError, bigintFlag, parseFlags } from './cli/args';
+import { BACKUP_USAGE, backupCommand } from './cli/backup';
 import { devicesCommand } from './cli/devices';
 import { quarantineCommand, telemetryCommand } from './cli/telemetry';
 
@@ -37,6 +38,7 @@ commands:
   telemetry prove --id N           prove a reading's inclusion in its batch's Merkle root in the audit chain
   quarantine list [--status held|reinjected|discarded] [--limit N]
                                    rejected payloads, sealed
+${BACKUP_USAGE}
 
 With DATABASE_URL unset, commands use the embedded database in ./data (the running npm start's, if any).`;
 
@@ -164,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
       if (group === 'devices') return devicesCommand(verb, rest);
       if (group === 'telemetry') return telemetryCommand(verb, rest);
       if (group === 'quarantine') return quarantineCommand(verb, rest);
+      if (group === 'backup') return backupCommand(verb, rest);
       throw new UsageError(group ? `unknown command: ${[group, verb].filter(Boolean).join(' ')}` : 'no command given');
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { restoreBackup } from '@/lib/backup/restore-backup';
 import { hashPassword } from '@/lib/auth/password-hash';
 import { applyBrokerChange } from '@/lib/broker/apply-broker-change';
 import type { TCrKind } from '@/lib/change-requests/kinds';
@@ -129,7 +130,7 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
       return { ok: true, effect: { permissions: p.permissions } };
     }
     case 'backup.restore':
-      return { ok: false, reason: 'Backups are restored by the operations procedure' };
+      return restoreBackup(tx, cr);
     case 'device.register':
     case 'device.rotate_key':
       return applyDeviceChange(tx, kind, cr, p);

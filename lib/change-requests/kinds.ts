@@ -71,7 +71,8 @@ export const CR_PAYLOAD = {
     permissions: permissionList,
   }),
   'role.update_permissions': z.object({ permissions: permissionList }),
-  'backup.restore': z.object({ backupId: z.string().min(1) }),
+  // The backup and the manifest the approvers reviewed (lib/backup/restore-backup.ts).
+  'backup.restore': z.object({ backupId: z.uuid('Unknown backup'), manifestHash: z.string().regex(/^[0-9a-f]{64}$/, 'The manifest hash is missing') }),
   'device.register': ZRegisterDevice.refine((d) => d.limitMin == null || d.limitMax == null || d.limitMin < d.limitMax, {
     message: 'The lower limit must be below the upper limit',
     path: ['limitMin'],
@@ -102,7 +103,7 @@ export const CR_KIND_CONFIG: Record<TCrKind, TCrKindConfig> = {
   'user.reset_password': { label: 'Reset password', permission: 'users.reset_password', target: 'user', approvals: 1 },
   'role.create': { label: 'Create role', permission: 'roles.manage', target: 'none', approvals: 2 },
   'role.update_permissions': { label: 'Change role permissions', permission: 'roles.manage', target: 'role', approvals: 2 },
-  'backup.restore': { label: 'Restore backup', permission: 'roles.manage', target: 'none', approvals: 2 },
+  'backup.restore': { label: 'Restore backup', permission: 'backups.manage', target: 'none', approvals: 2 },
   // A device key grants the power to create records (readings, excursions): two approvers.
   'device.register': { label: 'Register device', permission: 'devices.manage', target: 'none', approvals: 2 },
   'device.rotate_key': { label: 'Rotate device key', permission: 'devices.manage', target: 'device', approvals: 2 },

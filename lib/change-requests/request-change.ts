@@ -8,6 +8,7 @@ import { CR_KIND_CONFIG, CR_PAYLOAD, isCrKind, requiredApprovals, type TCrKind }
 import { changeRequestMachine } from '@/lib/change-requests/machine';
 import { roleState, stateHash, userState } from '@/lib/change-requests/target-state';
 import type { TDb } from '@/lib/db/client';
+import { backupLabel } from '@/lib/backup/restore-request';
 import { assertDeviceFree } from '@/lib/devices/register-device';
 import { deviceKeyState } from '@/lib/devices/rotate-device-key';
 import { AppError } from '@/lib/errors/app-error';
@@ -38,7 +39,6 @@ export async function requestChange(
   const payload = parsed.data as Record<string, unknown>;
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (reason.length < 3 || reason.length > 2000) throw new AppError('BAD_REQUEST', 'Give the reason for this change', { reason: 'required' });
-  if (kind === 'backup.restore') throw new AppError('BAD_REQUEST', 'Backups are restored by the operations procedure; no backup is registered here');
 
   return db.$transaction(async (tx) => {
     let targetUserId: string | null = null;
@@ -67,6 +67,8 @@ export async function requestChange(
       if (keyKind !== s.kind) throw new AppError('BAD_REQUEST', `Device ${s.id} uses ${s.kind.toUpperCase()} keys`, { key: 'wrong kind' });
       before = s;
       targetLabel = `device ${s.id}`;
+    } else if (kind === 'backup.restore') {
+      targetLabel = await backupLabel(tx, payload as { backupId: string; manifestHash: string });
     } else if (kind === 'device.register') {
       await assertDeviceFree(tx, String(payload.id), payload.sensors as string[]);
       targetLabel = `new device ${String(payload.id)}`;

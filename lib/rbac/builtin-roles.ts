@@ -13,6 +13,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     ...['change_requests.read', 'change_requests.approve', 'devices.read', 'devices.manage'],
     ...['audit.read', 'audit.verify', 'records.read', 'telemetry.read', 'quarantine.read'],
     ...['broker.read', 'broker.manage'],
+    ...['backups.read', 'backups.manage'],
   ],
   'QA Reviewer': ['records.read', 'records.sign', 'audit.read', 'telemetry.read', 'quarantine.read'],
   'QA Approver': [

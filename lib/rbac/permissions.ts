@@ -28,6 +28,8 @@ export const PERMISSIONS = [
   'quarantine.manage',
   'broker.read',
   'broker.manage',
+  'backups.read',
+  'backups.manage',
 ] as const;
 
 export type TPermission = (typeof PERMISSIONS)[number];
