@@ -96,6 +96,8 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/account/mfa/actions.ts#startMfaAction': {},
   'app/account/mfa/actions.ts#confirmMfaAction': { code: 'not-a-code' },
   'app/account/password/actions.ts#changePasswordAction': { current: '', next: '', confirm: '' },
+  // No reason and a backup that does not exist: nothing is requested.
+  'app/admin/backups/actions.ts#requestRestoreAction': { backupId: NOWHERE },
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { id: '', keyKind: 'hmac' },
   'app/admin/devices/actions.ts#requestKeyRotationAction': { deviceId: '', keyKind: 'hmac' },
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { commands: '[]' },
