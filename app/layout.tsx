@@ -8,6 +8,7 @@ import { authConfig } from '@/lib/auth/auth-config';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { currentSession } from '@/lib/auth/require-user';
 import { countQueues } from '@/lib/change-requests/list-change-requests';
+import { siteState } from '@/lib/site/site-state';
 import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
 import type { TPermission } from '@/lib/rbac/permissions';
@@ -48,6 +49,7 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission; signed
   { href: '/admin/devices', label: 'Devices', permission: 'devices.read' },
   { href: '/admin/broker', label: 'Broker', permission: 'broker.read' },
   { href: '/admin/backups', label: 'Backups', permission: 'backups.read' },
+  { href: '/admin/site', label: 'Site', permission: 'users.read' },
 ];
 
 // Every page shows who is signed in: nothing is rendered at build time.
@@ -64,6 +66,15 @@ async function waitingCount(user: TCurrentUser | null): Promise<number> {
   }
 }
 
+async function commissioningNow(user: TCurrentUser | null): Promise<boolean> {
+  if (!user) return false;
+  try {
+    return (await siteState(getDb())).phase === 'commissioning';
+  } catch {
+    return false;
+  }
+}
+
 async function sessionForChrome() {
   try {
     return await currentSession();
@@ -77,6 +88,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const { state, user } = await sessionForChrome();
   const active = state === 'ok' ? user : null;
   const cfg = authConfig();
+  const commissioning = await commissioningNow(active);
   const links = NAV.filter((l) => (l.permission ? can(active, l.permission) : !l.signedIn || active));
   const waiting = await waitingCount(active);
   return (
@@ -130,6 +142,20 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </div>
           </div>
         </header>
+        {commissioning && (
+          <div className="border-b border-amber-200 bg-amber-50" data-print="hide" data-testid="site-commissioning-banner">
+            <p className="mx-auto w-full max-w-6xl px-4 py-1.5 text-xs text-amber-900">
+              This site is <strong>commissioning</strong>: administrators provision users, roles and devices directly, each by their signature.{' '}
+              {active && can(active, 'users.read') ? (
+                <Link href="/admin/site" className="font-medium underline underline-offset-2">
+                  Go live when ready
+                </Link>
+              ) : (
+                'Records are kept as usual.'
+              )}
+            </p>
+          </div>
+        )}
         <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 focus:outline-none">
           {children}
         </main>

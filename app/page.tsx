@@ -5,6 +5,8 @@ import { PageHeader } from '@/components/ui/page-header';
 import { Stat } from '@/components/ui/stat';
 import { getHealth, type THealthStatus } from '@/lib/health/get-health';
 import { utcText } from '@/lib/format/utc-text';
+import { getDb } from '@/lib/db/client';
+import { siteState } from '@/lib/site/site-state';
 
 // The status shown is read at request time, never at build time.
 export const dynamic = 'force-dynamic';
@@ -20,8 +22,20 @@ function formatUtc(iso: string): string {
   return `${utcText(new Date(iso))} UTC`;
 }
 
+async function siteLine(): Promise<{ tone: TBadgeTone; label: string; detail: string } | null> {
+  try {
+    const s = await siteState(getDb());
+    return s.phase === 'live'
+      ? { tone: 'ok', label: 'Live', detail: `since ${utcText(s.wentLiveAt)} UTC; changes to people and privileges need another person's approval` }
+      : { tone: 'warn', label: 'Commissioning', detail: 'administrators provision users and roles by their signature, then go live' };
+  } catch {
+    return null;
+  }
+}
+
 export default async function HomePage() {
   const health = await getHealth();
+  const site = await siteLine();
   const overall = OVERALL[health.status];
   const { head_seq: headSeq, verified_at: verifiedAt } = health.chain;
   // When the chain could not be read, "no events" would be a false statement, not an empty state.
@@ -44,6 +58,19 @@ export default async function HomePage() {
             <Stat
               label="Audit chain head"
               value={!chainKnown ? muted('Unknown') : headSeq === null ? muted('No events yet') : `seq ${headSeq}`}
+            />
+            <Stat
+              label="Site"
+              value={
+                site ? (
+                  <span className="inline-flex flex-wrap items-baseline gap-x-2" data-testid="home-site-state">
+                    <Badge tone={site.tone}>{site.label}</Badge>
+                    <span className="text-xs font-normal text-slate-600">{site.detail}</span>
+                  </span>
+                ) : (
+                  muted('Unknown')
+                )
+              }
             />
             <Stat
               label="Last verification"

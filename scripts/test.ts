@@ -77,6 +77,8 @@ async function e2e() {
   const owner = new pg.Client({ connectionString: ownerUrl });
   await owner.connect();
   await migrate(owner);
+  // The shared e2e site is live (four-eyes); the commissioning spec starts its own site.
+  await owner.query(`INSERT INTO site_go_live (went_live_at, printed_name, reason) VALUES (now(), 'e2e set-up', 'the shared e2e site runs under change control')`);
   await owner.end();
   const keyDir = mkdtempSync(path.join(tmpdir(), 'custos-e2e-key-'));
   const env = {

@@ -68,7 +68,7 @@ function payloadFrom(kind: TCrKind, form: FormData): Record<string, unknown> {
 function submitted(form: FormData): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
   for (const key of new Set(form.keys())) {
-    if (key.startsWith('$')) continue;
+    if (key.startsWith('$') || key === 'password') continue;
     const all = list(form, key);
     values[key] = key === 'roles' || key === 'permissions' ? all : (all[0] ?? '');
   }
@@ -87,6 +87,9 @@ export async function requestChangeAction(_prev: TRequestChangeState, form: Form
       targetRoleId: text(form, 'targetRoleId') || undefined,
       payload: isCrKind(kind) ? payloadFrom(kind, form) : {},
       reason: text(form, 'reason'),
+      mode: text(form, 'mode') === 'commission' ? 'commission' : 'request',
+      employeeId: text(form, 'employeeId.signer'),
+      password: text(form, 'password'),
     });
     id = created.id;
     const target = CR_KIND_CONFIG[kind as TCrKind].target;

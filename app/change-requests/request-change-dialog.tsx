@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useId } from 'react';
+import { useActionState, useId, useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button, type TButtonSize, type TButtonVariant } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -32,8 +32,12 @@ export interface TRequestChangeDialogProps {
   fields?: readonly TRequestField[];
   /** Hidden values sent with the form (e.g. the values the form was opened with). */
   hidden?: Record<string, string>;
-  /** How many distinct approvers the change needs (shown, not enforced here). */
+  /** How many distinct approvers the change needs (shown, not enforced here: the service decides). */
   approvals: number;
+  /** Two approvers when one of these values is chosen in `field` (e.g. a role with administrative permissions). */
+  raisedBy?: { field: string; values: readonly string[]; why: string };
+  /** The site is commissioning: the change is applied now, confirmed by this person's signature. */
+  commission?: { displayName: string; employeeId: string };
 }
 
 /**
@@ -65,9 +69,15 @@ export function RequestChangeDialog(props: TRequestChangeDialogProps) {
 }
 
 function RequestChangeModal({
-  title, subject, kind, targetUserId, targetRoleId, fields = [], hidden = {}, approvals, onClose }: TRequestChangeDialogProps & { onClose: () => void }) {
+  title, subject, kind, targetUserId, targetRoleId, fields = [], hidden = {}, approvals, raisedBy, commission, onClose }: TRequestChangeDialogProps & { onClose: () => void }) {
   const alertId = useId();
   const noteId = useId();
+  const initiallyRaised = raisedBy ? fields.some((f) => f.name === raisedBy.field && 'defaultValue' in f && [f.defaultValue ?? []].flat().some((v) => raisedBy.values.includes(v))) : false;
+  const [raised, setRaised] = useState(initiallyRaised);
+  const count = raised ? 2 : approvals;
+  const watch = (form: HTMLFormElement) => {
+    if (raisedBy) setRaised(new FormData(form).getAll(raisedBy.field).some((v) => typeof v === 'string' && raisedBy.values.includes(v)));
+  };
   const [state, formAction, pending] = useActionState<TRequestChangeState, FormData>(requestChangeAction, {});
   const value = (name: string): string | undefined => {
     const v = state.values?.[name];
@@ -88,17 +98,25 @@ function RequestChangeModal({
 
   return (
     <Modal title={title} subtitle={subject} describedBy={noteId} onClose={onClose} busy={pending}>
-      <form action={formAction} className="grid gap-3 text-left" noValidate>
-        <p id={noteId} className="rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-700">
-          Nothing changes now. This submits a change request that {approvals === 1 ? 'another person' : `${approvals} other people`} must approve
-          with an electronic signature before it is applied.
-        </p>
+      <form action={formAction} className="grid gap-3 text-left" noValidate onChange={(e) => watch(e.currentTarget)}>
+        {commission ? (
+          <p id={noteId} className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900" data-testid="cr-approvals-note">
+            The site is commissioning: this change is applied now, confirmed by your electronic signature (meaning: Responsibility) and
+            marked as commissioning in the audit trail. After go-live it needs {count === 1 ? '1 other person' : `${count} other people`} to approve.
+          </p>
+        ) : (
+          <p id={noteId} className="rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-700" data-testid="cr-approvals-note">
+            Nothing changes now. This submits a change request that <strong>{count === 1 ? '1 other person' : `${count} other people`} must approve</strong>{' '}
+            with an electronic signature before it is applied{raised && raisedBy ? ` (two, because ${raisedBy.why})` : ''}.
+          </p>
+        )}
         {state.error && (
           <Alert tone="danger" id={alertId}>
             {state.error}
           </Alert>
         )}
         <input type="hidden" name="kind" value={kind} />
+        {commission && <input type="hidden" name="mode" value="commission" />}
         {targetUserId && <input type="hidden" name="targetUserId" value={targetUserId} />}
         {targetRoleId && <input type="hidden" name="targetRoleId" value={targetRoleId} />}
         {Object.entries(hidden).map(([k, v]) => (
@@ -168,12 +186,26 @@ function RequestChangeModal({
           defaultValue={value('reason') ?? ''}
           {...errorProps('reason')}
         />
+        {commission && (
+          <fieldset className="grid gap-2 rounded-md border border-slate-200 p-2.5">
+            <legend className="px-1 text-xs font-medium text-slate-800">Electronic signature of {commission.displayName}</legend>
+            <Field
+              label="Your employee ID"
+              name="employeeId.signer"
+              autoComplete="username"
+              required
+              defaultValue={value('employeeId.signer') ?? commission.employeeId}
+              {...errorProps('employeeId.signer')}
+            />
+            <Field label="Your password" name="password" type="password" autoComplete="current-password" required {...errorProps('password')} />
+          </fieldset>
+        )}
         <div className="flex items-center justify-end gap-2 border-t border-slate-200 pt-3">
           <Button variant="secondary" onClick={onClose} disabled={pending}>
             Cancel
           </Button>
           <Button type="submit" disabled={pending}>
-            {pending ? 'Submitting…' : 'Submit request'}
+            {pending ? 'Submitting…' : commission ? 'Sign and apply' : 'Submit request'}
           </Button>
         </div>
       </form>

@@ -24,7 +24,10 @@ export interface TEsignSubject {
   /** e.g. "BR-000012 v2" */
   title: string;
   /** SHA-256 (hex) of the exact content being signed. */
-  contentHash: string;
+  /** The signed content's hash, when the subject has content (a record version, a request). */
+  contentHash?: string;
+  /** What the subject is called on the dialog ("Record" by default). */
+  noun?: string;
   /** e.g. "Sign and submit for review" */
   transitionLabel: string;
   contextRef: string;
@@ -39,6 +42,8 @@ export interface TEsignDialogProps {
   requiredMeaning: TSignatureMeaning;
   /** A rejection must say why. */
   commentRequired?: boolean;
+  /** The comment field's label when it is required (default "Reason for rejection"). */
+  commentLabel?: string;
   /** Continuous-session signing (11.200(a)(1)(i)): only the password is re-entered. */
   abbreviated?: boolean;
   signer: { displayName: string; employeeId: string };
@@ -68,6 +73,7 @@ function EsignModal({
   meanings,
   requiredMeaning,
   commentRequired = false,
+  commentLabel,
   abbreviated = false,
   signer,
   action,
@@ -108,14 +114,18 @@ function EsignModal({
     >
       <form action={formAction} className="grid gap-3" noValidate>
         <dl className="grid grid-cols-[7.5rem_1fr] gap-x-3 gap-y-1 rounded-md bg-slate-50 px-3 py-2 text-xs">
-          <dt className="text-slate-600">Record</dt>
+          <dt className="text-slate-600">{subject.noun ?? 'Record'}</dt>
           <dd className="font-medium text-slate-900" data-testid="esign-subject">
             {subject.title}
           </dd>
           <dt className="text-slate-600">Action</dt>
           <dd className="text-slate-900">{subject.transitionLabel}</dd>
-          <dt className="text-slate-600">Content SHA-256</dt>
-          <dd className="font-mono break-all text-slate-900">{subject.contentHash}</dd>
+          {subject.contentHash && (
+            <>
+              <dt className="text-slate-600">Content SHA-256</dt>
+              <dd className="font-mono break-all text-slate-900">{subject.contentHash}</dd>
+            </>
+          )}
           <dt className="text-slate-600">Context</dt>
           <dd className="font-mono break-all text-slate-700">{subject.contextRef}</dd>
         </dl>
@@ -140,7 +150,7 @@ function EsignModal({
           {...fieldProps('meaning')}
         />
         <Textarea
-          label={commentRequired ? 'Reason for rejection' : 'Comment (optional)'}
+          label={commentRequired ? (commentLabel ?? 'Reason for rejection') : 'Comment (optional)'}
           name="comment"
           required={commentRequired}
           rows={2}

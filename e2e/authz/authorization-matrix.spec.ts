@@ -7,7 +7,9 @@ import { generateSync } from 'otplib';
 import { newMfaSecret, sealMfaSecret } from '@/lib/auth/mfa';
 import { CR_KINDS, type TCrKind } from '@/lib/change-requests/kinds';
 import { BUILTIN_ROLE_PERMISSIONS, BUILTIN_ROLES } from '@/lib/rbac/builtin-roles';
-import { ACTION_ACCESS, PAGE_ACCESS, ROUTE_ACCESS, requiredPermissions, type TAccess } from '@/lib/rbac/endpoint-access';
+import { ACTION_ACCESS, PAGE_ACCESS, ROUTE_ACCESS, requiredPermissions, signingPermissions, type TAccess } from '@/lib/rbac/endpoint-access';
+import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import { transitionsFor } from '@/lib/records/lifecycle';
 import { expect, test, type TE2eUser } from '../fixtures';
 
 // The generated authorization test (21 CFR 11.10(d)(g)): every server action of the build (its
@@ -88,6 +90,7 @@ interface TCall {
   name: string;
   access: TAccess;
   kind?: TCrKind;
+  meaning?: TSignatureMeaning;
   run: (who: TIdentity) => Promise<TOutcome>;
 }
 
@@ -102,6 +105,8 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/admin/devices/actions.ts#requestKeyRotationAction': { deviceId: '', keyKind: 'hmac' },
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { commands: '[]' },
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { userId: NOWHERE },
+  // No reason: nothing goes live.
+  'app/admin/site/actions.ts#goLiveAction': {},
   // One call per kind (its permission differs); the reason is missing, so nothing is requested.
   'app/change-requests/actions.ts#requestChangeAction': { targetUserId: NOWHERE, targetRoleId: NOWHERE },
   'app/change-requests/actions.ts#decideAction': { id: NOWHERE, decision: 'approve', meaning: 'APPROVAL' },
@@ -145,7 +150,7 @@ interface TOutcome {
   detail: string;
 }
 
-const REFUSALS = [/^Sign in to continue$/, /^You do not have the permission [a-z_]+\.[a-z_]+$/];
+const REFUSALS = [/^Sign in to continue$/, /^You do not have the permission [a-z_]+\.[a-z_]+$/, /^You do not have any of the permissions [a-z_]+\.[a-z_]+(, [a-z_]+\.[a-z_]+)+$/];
 const isRefusal = (message: unknown) => typeof message === 'string' && REFUSALS.some((r) => r.test(message));
 
 /** The value a server action returned, from its RSC reply (row 0 points at the result row). */
@@ -167,11 +172,12 @@ function headers(who: TIdentity, baseURL: string, extra: Record<string, string> 
   return { origin: baseURL, ...(who.cookie ? { cookie: who.cookie } : {}), ...extra };
 }
 
-function actionCall(baseURL: string, ref: TActionRef, access: TAccess, fields: Record<string, string>, kind?: TCrKind): TCall {
+function actionCall(baseURL: string, ref: TActionRef, access: TAccess, fields: Record<string, string>, kind?: TCrKind, meaning?: TSignatureMeaning): TCall {
   return {
-    name: kind ? `${ref.key} (${kind})` : ref.key,
+    name: kind ? `${ref.key} (${kind})` : meaning ? `${ref.key} (${meaning})` : ref.key,
     access,
     kind,
+    meaning,
     run: async (who) => {
       const form = new FormData();
       for (const [k, v] of Object.entries(fields)) form.set(k, v);
@@ -244,6 +250,8 @@ function expectedRefused(call: TCall, who: TIdentity): boolean | 'device' {
       return 'device';
     case 'signed-in':
       return who.permissions === null;
+    case 'sign-meaning':
+      return who.permissions === null || !signingPermissions(call.meaning!).some((p) => who.permissions!.has(p));
     default:
       return who.permissions === null || !requiredPermissions(call.access, call.kind).every((p) => who.permissions!.has(p));
   }
@@ -257,6 +265,11 @@ function calls(baseURL: string): TCall[] {
     if (!access || !fields) continue; // reported by the completeness test
     if (access.who === 'change-kind' && access.kind === 'from-form') {
       for (const kind of CR_KINDS) out.push(actionCall(baseURL, ref, access, fields, kind));
+    } else if (access.who === 'sign-meaning') {
+      // One call per meaning × the caller's role: a record that does not exist, so nothing is signed.
+      for (const t of transitionsFor('batch_record')) {
+        out.push(actionCall(baseURL, ref, access, { ...fields, version: '1', transition: t.name, meaning: t.meaning }, undefined, t.meaning));
+      }
     } else out.push(actionCall(baseURL, ref, access, fields));
   }
   const routes = discoverRoutes()

@@ -32,6 +32,8 @@ export type TAuditEventInput = z.input<typeof ZAuditEventInput>;
 export const SYSTEM_CLI: TAuditActor = { type: 'system', id: 'system:cli', name: 'Custos CLI' };
 export const SYSTEM_BOOTSTRAP: TAuditActor = { type: 'system', id: 'system:bootstrap', name: 'Custos first start' };
 export const SYSTEM_SERVER: TAuditActor = { type: 'system', id: 'system:server', name: 'Custos server' };
+export const SYSTEM_MIGRATION: TAuditActor = { type: 'system', id: 'system:migration', name: 'Custos migration' };
+export const SYSTEM_CHANGE_CONTROL: TAuditActor = { type: 'system', id: 'system:change-control', name: 'Custos change control' };
 
 /** The exact object whose RFC 8785 text is hashed into the chain. */
 export function toCanonicalObject(

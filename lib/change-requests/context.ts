@@ -7,6 +7,8 @@ export interface TCrRowForMachine {
   targetUserId: string | null;
   payloadHash: Uint8Array;
   requiredApprovals: number;
+  /** Stored at submission (authority.ts); empty on requests older than that column. */
+  requiredPermissions?: string[];
   approverIds: string[];
   deciderIds: string[];
   expiresAt: Date;
@@ -24,7 +26,10 @@ export function contextOf(row: TCrRowForMachine): TCrContext {
     approverIds: row.approverIds,
     deciderIds: row.deciderIds,
     expiresAt: row.expiresAt.toISOString(),
-    requiredPermissions: ['change_requests.approve', CR_KIND_CONFIG[row.kind as TCrKind]?.permission ?? 'roles.manage'],
+    requiredPermissions: [
+      'change_requests.approve',
+      ...(row.requiredPermissions?.length ? row.requiredPermissions : [CR_KIND_CONFIG[row.kind as TCrKind]?.permission ?? 'roles.manage']),
+    ],
     failureReason: row.failureReason,
   };
 }
@@ -42,6 +47,7 @@ export const CR_SELECT = {
   payloadCanonical: true,
   beforeHash: true,
   requiredApprovals: true,
+  requiredPermissions: true,
   approverIds: true,
   deciderIds: true,
   expiresAt: true,

@@ -5,7 +5,9 @@ import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { applyChange } from '@/lib/change-requests/apply-change';
+import { currentPermissions, loadAuthorityFacts, missingPermissions, requestAuthority } from '@/lib/change-requests/authority';
 import { CR_SELECT, contextOf } from '@/lib/change-requests/context';
+import type { TCrKind } from '@/lib/change-requests/kinds';
 import { changeRequestMachine, type TCrEvent, type TCrStatus } from '@/lib/change-requests/machine';
 import { explainRefusal } from '@/lib/change-requests/rules';
 import type { TDb, TTx } from '@/lib/db/client';
@@ -92,7 +94,14 @@ async function decideInTx(
   const row = await tx.changeRequest.findUnique({ where: { id: req.id }, select: { ...CR_SELECT, beforeHash: true } });
   if (!row) throw new AppError('NOT_FOUND', 'Change request not found');
   if (row.status !== 'submitted') throw new AppError('CONFLICT', `This request is already decided (${row.status})`);
-  const snapshot = changeRequestMachine.resolveState({ value: row.status, context: contextOf(row) });
+  // The authority again, from the payload and today's roles: a role that gained administrative
+  // permissions since submission raises the approvals needed, and what it needs is needed now.
+  const payload = row.payload as Record<string, unknown>;
+  const authority = requestAuthority(row.kind as TCrKind, payload, await loadAuthorityFacts(tx, row.kind as TCrKind, payload, row.targetUserId));
+  const lacking = missingPermissions(user.permissions, authority.permissions);
+  if (lacking.length) throw new AppError('FORBIDDEN', `Deciding on this request needs the permission ${lacking.join(' and ')}, which you do not hold`);
+  const required = Math.max(row.requiredApprovals, authority.approvals);
+  const snapshot = changeRequestMachine.resolveState({ value: row.status, context: { ...contextOf(row), requiredApprovals: required } });
   const [next] = transition(changeRequestMachine, snapshot, event);
   const decided = next.context.deciderIds.length > row.deciderIds.length;
   if (!decided) throw new AppError('FORBIDDEN', explainRefusal(contextOf(row), event as never, req.decision) ?? 'This decision is not allowed');
@@ -109,6 +118,7 @@ async function decideInTx(
       status: next.value as TCrStatus,
       approverIds: next.context.approverIds,
       deciderIds: next.context.deciderIds,
+      requiredApprovals: required,
       decidedAt: next.value === 'submitted' ? null : now,
       version: { increment: 1 },
       updatedAt: now,
@@ -154,8 +164,13 @@ async function decideInTx(
   let status = next.value as TCrStatus;
   let failureReason: string | null = null;
   if (status === 'approved') {
-    // Preconditions are checked again now, against the state that was reviewed.
-    const applied = await applyChange(tx, row);
+    // Preconditions are checked again now, against the state that was reviewed; and every
+    // approver must still hold what the change needs (a role removed meanwhile voids an approval).
+    const held = await currentPermissions(tx, next.context.approverIds);
+    const lapsed = next.context.approverIds.filter((id) => missingPermissions(held.get(id) ?? new Set<string>(), ['change_requests.approve', ...authority.permissions]).length > 0);
+    const applied = lapsed.length
+      ? ({ ok: false, reason: `${lapsed.length} approver(s) no longer hold the permissions this change needs; submit it again` } as const)
+      : await applyChange(tx, row);
     const [final] = transition(changeRequestMachine, next, applied.ok ? { type: 'APPLIED' } : { type: 'APPLY_FAILED', reason: applied.reason });
     status = final.value as TCrStatus;
     failureReason = final.context.failureReason;
@@ -171,7 +186,7 @@ async function decideInTx(
         entityType: row.targetUserId ? 'User' : row.targetRoleId ? 'Role' : 'ChangeRequest',
         entityId: row.targetUserId ?? row.targetRoleId ?? row.id,
         newValue: applied.ok ? { kind: row.kind, effect: applied.effect } : { kind: row.kind },
-        reason: applied.ok ? `approved by ${next.context.approverIds.length} of ${row.requiredApprovals} approvers` : applied.reason,
+        reason: applied.ok ? `approved by ${next.context.approverIds.length} of ${required} approvers` : applied.reason,
         contextRef: `ChangeRequest:${row.id}`,
       },
     ]);

@@ -83,40 +83,98 @@ export const CR_PAYLOAD = {
   'broker.apply': ZBrokerChange,
 } as const satisfies Record<TCrKind, z.ZodType>;
 
+/**
+ * How many distinct approvers besides the requester (four eyes is one). `privilege`: one, or two
+ * when what is granted holds an administrative permission (lib/rbac/permissions.ts
+ * isAdministrative) — a role given by assignment or at creation, or a re-enabled administrator.
+ */
+export type TApprovalRule = { count: 1 } | { count: 2; why: string } | { count: 'privilege'; why: string };
+
 export interface TCrKindConfig {
   label: string;
   /** Needed to request and to approve (besides change_requests.approve). */
   permission: TPermission;
+  /** What else the effect needs: creating a user with roles is also assigning them. */
+  alsoNeeds?: TPermission[];
   target: 'user' | 'role' | 'device' | 'none';
-  /** Kinds that grant privileges, and restores, need two distinct approvers. */
-  approvals: 1 | 2;
+  approvals: TApprovalRule;
+  /** May be applied directly, by the administrator's signature, while the site is commissioning. */
+  commissionable: boolean;
 }
 
+const ONE = { count: 1 } as const;
+
+/** The one table of who requests, who approves and how many approve (21 CFR 11.10(g), Annex 11 §12). */
 export const CR_KIND_CONFIG: Record<TCrKind, TCrKindConfig> = {
-  'user.create': { label: 'Create user', permission: 'users.create', target: 'none', approvals: 2 },
-  'user.update': { label: 'Change name or email', permission: 'users.update', target: 'user', approvals: 1 },
-  'user.assign_role': { label: 'Assign role', permission: 'roles.manage', target: 'user', approvals: 2 },
-  'user.remove_role': { label: 'Remove role', permission: 'roles.manage', target: 'user', approvals: 1 },
-  'user.disable': { label: 'Disable user', permission: 'users.disable', target: 'user', approvals: 1 },
-  'user.enable': { label: 'Re-enable user', permission: 'users.disable', target: 'user', approvals: 1 },
-  'user.unlock': { label: 'Unlock account', permission: 'users.unlock', target: 'user', approvals: 1 },
-  'user.reset_password': { label: 'Reset password', permission: 'users.reset_password', target: 'user', approvals: 1 },
-  'role.create': { label: 'Create role', permission: 'roles.manage', target: 'none', approvals: 2 },
-  'role.update_permissions': { label: 'Change role permissions', permission: 'roles.manage', target: 'role', approvals: 2 },
-  'backup.restore': { label: 'Restore backup', permission: 'backups.manage', target: 'none', approvals: 2 },
-  // A device key grants the power to create records (readings, excursions): two approvers.
-  'device.register': { label: 'Register device', permission: 'devices.manage', target: 'none', approvals: 2 },
-  'device.rotate_key': { label: 'Rotate device key', permission: 'devices.manage', target: 'device', approvals: 2 },
-  // Broker access decides who may publish and read telemetry: two approvers.
-  'broker.apply': { label: 'Change broker access', permission: 'broker.manage', target: 'none', approvals: 2 },
+  'user.create': {
+    label: 'Create user',
+    permission: 'users.create',
+    alsoNeeds: ['roles.manage'],
+    target: 'none',
+    approvals: { count: 'privilege', why: 'the new user gets a role with administrative permissions' },
+    commissionable: true,
+  },
+  'user.update': { label: 'Change name or email', permission: 'users.update', target: 'user', approvals: ONE, commissionable: true },
+  'user.assign_role': {
+    label: 'Assign role',
+    permission: 'roles.manage',
+    target: 'user',
+    approvals: { count: 'privilege', why: 'the role holds administrative permissions' },
+    commissionable: true,
+  },
+  'user.remove_role': { label: 'Remove role', permission: 'roles.manage', target: 'user', approvals: ONE, commissionable: true },
+  'user.disable': { label: 'Disable user', permission: 'users.disable', target: 'user', approvals: ONE, commissionable: true },
+  'user.enable': {
+    label: 'Re-enable user',
+    permission: 'users.disable',
+    target: 'user',
+    approvals: { count: 'privilege', why: 're-enabling gives administrative permissions back' },
+    commissionable: true,
+  },
+  'user.unlock': { label: 'Unlock account', permission: 'users.unlock', target: 'user', approvals: ONE, commissionable: true },
+  'user.reset_password': { label: 'Reset password', permission: 'users.reset_password', target: 'user', approvals: ONE, commissionable: true },
+  'role.create': { label: 'Create role', permission: 'roles.manage', target: 'none', approvals: { count: 2, why: 'a role decides what people may do' }, commissionable: true },
+  'role.update_permissions': {
+    label: 'Change role permissions',
+    permission: 'roles.manage',
+    target: 'role',
+    approvals: { count: 2, why: 'a role decides what people may do' },
+    commissionable: true,
+  },
+  'backup.restore': { label: 'Restore backup', permission: 'backups.manage', target: 'none', approvals: { count: 2, why: 'a restore replaces every record' }, commissionable: false },
+  'device.register': {
+    label: 'Register device',
+    permission: 'devices.manage',
+    target: 'none',
+    approvals: { count: 2, why: 'a device key creates records (readings, excursions)' },
+    commissionable: true,
+  },
+  'device.rotate_key': {
+    label: 'Rotate device key',
+    permission: 'devices.manage',
+    target: 'device',
+    approvals: { count: 2, why: 'a device key creates records (readings, excursions)' },
+    commissionable: true,
+  },
+  'broker.apply': {
+    label: 'Change broker access',
+    permission: 'broker.manage',
+    target: 'none',
+    approvals: { count: 2, why: 'broker access decides who may publish and read telemetry' },
+    commissionable: true,
+  },
 };
+
+/** The most approvals a kind can need (what going live must make possible). */
+export function maxApprovals(kind: TCrKind): 1 | 2 {
+  return CR_KIND_CONFIG[kind].approvals.count === 1 ? 1 : 2;
+}
+
+/** Approvals when nothing administrative is granted. */
+export function baseApprovals(kind: TCrKind): 1 | 2 {
+  return CR_KIND_CONFIG[kind].approvals.count === 2 ? 2 : 1;
+}
 
 export function isCrKind(v: unknown): v is TCrKind {
   return typeof v === 'string' && (CR_KINDS as readonly string[]).includes(v);
-}
-
-/** Re-enabling a disabled administrator grants privileges back: two approvers. */
-export function requiredApprovals(kind: TCrKind, target: { roles?: string[] } | null): number {
-  if (kind === 'user.enable' && target?.roles?.includes('Administrator')) return 2;
-  return CR_KIND_CONFIG[kind].approvals;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { CR_KINDS, CR_KIND_CONFIG } from '@/lib/change-requests/kinds';
+import { PERMISSIONS } from '@/lib/rbac/permissions';
 import type { TDb } from '@/lib/db/client';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import { AppError } from '@/lib/errors/app-error';
@@ -15,14 +16,21 @@ const ZQuery = z.object({
   pageSize: z.coerce.number().int().min(5).max(100).default(25),
 });
 
-/** Requests this person may decide now: submitted, not theirs, not about them, not yet decided by them. */
+/**
+ * Requests this person may decide now: submitted and not expired, not theirs, not about them
+ * (a request about no user is about nobody), not yet decided by them, and needing only
+ * permissions they hold.
+ */
 function waitingFor(user: TCurrentUser): Prisma.ChangeRequestWhereInput {
   const kinds = CR_KINDS.filter((k) => user.permissions.has(CR_KIND_CONFIG[k].permission));
+  const lacking = PERMISSIONS.filter((p) => !user.permissions.has(p));
   return {
     status: 'submitted',
     kind: { in: user.permissions.has('change_requests.approve') ? kinds : [] },
     requesterId: { not: user.id },
-    NOT: [{ deciderIds: { has: user.id } }, { targetUserId: user.id }],
+    // `NOT target = me` alone would drop rows whose target is null (SQL three-valued logic).
+    OR: [{ targetUserId: null }, { targetUserId: { not: user.id } }],
+    NOT: [{ deciderIds: { has: user.id } }, ...(lacking.length ? [{ requiredPermissions: { hasSome: lacking } }] : [])],
     expiresAt: { gt: new Date() },
   };
 }
@@ -37,7 +45,7 @@ function whereFor(user: TCurrentUser, queue: TCrQueue): Prisma.ChangeRequestWher
 export async function countQueues(db: TDb, user: TCurrentUser): Promise<{ waiting: number; mine: number }> {
   const [waiting, mine] = await Promise.all([
     db.changeRequest.count({ where: waitingFor(user) }),
-    db.changeRequest.count({ where: { requesterId: user.id, status: 'submitted' } }),
+    db.changeRequest.count({ where: { requesterId: user.id, status: 'submitted', expiresAt: { gt: new Date() } } }),
   ]);
   return { waiting, mine };
 }

@@ -4,7 +4,9 @@ import { canonicalize } from '@/lib/audit/canonical';
 import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { contextOf } from '@/lib/change-requests/context';
-import { CR_KIND_CONFIG, CR_PAYLOAD, isCrKind, requiredApprovals, type TCrKind } from '@/lib/change-requests/kinds';
+import { applyChange } from '@/lib/change-requests/apply-change';
+import { loadAuthorityFacts, missingPermissions, requestAuthority } from '@/lib/change-requests/authority';
+import { CR_KIND_CONFIG, CR_PAYLOAD, isCrKind, type TCrKind } from '@/lib/change-requests/kinds';
 import { changeRequestMachine } from '@/lib/change-requests/machine';
 import { roleState, stateHash, userState } from '@/lib/change-requests/target-state';
 import type { TDb } from '@/lib/db/client';
@@ -13,23 +15,51 @@ import { assertDeviceFree } from '@/lib/devices/register-device';
 import { deviceKeyState } from '@/lib/devices/rotate-device-key';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
+import { checkSigner, type TSignerCheck } from '@/lib/esign/check-signer';
 import { requirePermission } from '@/lib/rbac/require-permission';
+import { lockSiteState, refuseUnlessCommissioning, siteState } from '@/lib/site/site-state';
 
 export const CR_EXPIRY_DAYS = () => Number(process.env.CUSTOS_CHANGE_REQUEST_EXPIRY_DAYS ?? 7);
 
+export interface TRequestChangeInput {
+  kind: unknown;
+  targetUserId?: unknown;
+  targetRoleId?: unknown;
+  payload?: unknown;
+  reason?: unknown;
+  /** `commission`: applied now by the requester's own signature, only while the site is commissioning. */
+  mode?: 'request' | 'commission';
+  employeeId?: unknown;
+  password?: unknown;
+}
+
+export interface TRequestChangeResult {
+  id: string;
+  number: string;
+  requiredApprovals: number;
+  /** Applied at once (commissioning). */
+  applied: boolean;
+}
+
 /**
- * Every privileged change starts here: nothing is applied, a change request is submitted for
- * another person's approval (four eyes). Unknown kinds, roles and permissions are refused (400).
+ * Every privileged change starts here. Once the site is live nothing is applied: a change
+ * request is submitted for other people's approval (four eyes). While the site is commissioning
+ * an administrator holding site.commission may instead apply it at once, confirmed by their own
+ * electronic signature (RESPONSIBILITY) and audited with the commissioning marker. Either way
+ * the requester must hold every permission the effect needs (authority.ts). Unknown kinds, roles
+ * and permissions are refused (400).
  */
-export async function requestChange(
-  db: TDb,
-  user: TCurrentUser,
-  input: { kind: unknown; targetUserId?: unknown; targetRoleId?: unknown; payload?: unknown; reason?: unknown },
-): Promise<{ id: string; number: string; requiredApprovals: number }> {
+export async function requestChange(db: TDb, user: TCurrentUser, input: TRequestChangeInput): Promise<TRequestChangeResult> {
   if (!isCrKind(input.kind)) throw new AppError('BAD_REQUEST', `Unknown change kind: ${String(input.kind)}`, { kind: 'unknown' });
   const kind: TCrKind = input.kind;
   const cfg = CR_KIND_CONFIG[kind];
   requirePermission(user, cfg.permission);
+  const commission = input.mode === 'commission';
+  if (commission) {
+    requirePermission(user, 'site.commission');
+    refuseUnlessCommissioning(await siteState(db));
+    if (!cfg.commissionable) throw new AppError('BAD_REQUEST', `${cfg.label} is not applied directly, even while commissioning: request it`);
+  }
   const parsed = CR_PAYLOAD[kind].safeParse(input.payload ?? {});
   if (!parsed.success) {
     const fields: Record<string, string> = {};
@@ -40,7 +70,20 @@ export async function requestChange(
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (reason.length < 3 || reason.length > 2000) throw new AppError('BAD_REQUEST', 'Give the reason for this change', { reason: 'required' });
 
+  let signer: Extract<TSignerCheck, { ok: true }>['signer'] | null = null;
+  const commissionRef = `ChangeRequest:commission:${kind}`;
+  if (commission) {
+    // 11.200(a): both components, counted toward lockout like any signature (own transaction: a failure commits).
+    const s = await db.$transaction((tx) => checkSigner(tx, user, { employeeId: input.employeeId, password: input.password }, { contextRef: commissionRef }), {
+      maxWait: 60_000,
+      timeout: 60_000,
+    });
+    if (!s.ok) throw new AppError(s.locked ? 'LOCKED' : 'BAD_REQUEST', s.message, s.locked ? undefined : { password: s.message });
+    signer = s.signer;
+  }
+
   return db.$transaction(async (tx) => {
+    if (commission) refuseUnlessCommissioning(await lockSiteState(tx));
     let targetUserId: string | null = null;
     let targetRoleId: string | null = null;
     let before: unknown = null;
@@ -99,7 +142,14 @@ export async function requestChange(
       payload,
     });
     const payloadHash = contentHashOf(payloadCanonical);
-    const approvals = requiredApprovals(kind, before as { roles?: string[] } | null);
+    // 11.10(g): what the effect needs, from the payload — e.g. creating a user with a role is
+    // also assigning that role; and two approvers when it grants administrative permissions.
+    const authority = requestAuthority(kind, payload, await loadAuthorityFacts(tx, kind, payload, targetUserId));
+    const lacking = missingPermissions(user.permissions, authority.permissions);
+    if (lacking.length) {
+      throw new AppError('FORBIDDEN', `This change also needs the permission ${lacking.join(' and ')}, which you do not hold`);
+    }
+    const approvals = authority.approvals;
     const expiresAt = new Date(Date.now() + CR_EXPIRY_DAYS() * 86_400_000);
     const [{ n }] = await tx.$queryRaw<Array<{ n: bigint }>>`SELECT nextval('change_request_number_seq') AS n`;
     const number = `CR-${String(n).padStart(6, '0')}`;
@@ -128,11 +178,14 @@ export async function requestChange(
         beforeState: (before ?? undefined) as object | undefined,
         beforeHash: before ? stateHash(before) : null,
         requiredApprovals: approvals,
+        requiredPermissions: authority.permissions,
+        commissioning: commission,
         expiresAt,
         submittedAt: now,
       },
       select: { id: true },
     });
+    if (signer) return commissionInTx(tx, user, signer, { id: cr.id, number, kind, targetUserId, targetRoleId, targetLabel, payload, payloadHash, before, reason, approvals });
     await appendAudit(tx, [
       {
         actor: userActor(user, user.sessionId),
@@ -145,8 +198,97 @@ export async function requestChange(
         contextRef: `ChangeRequest:${cr.id}`,
       },
     ]);
-    return { id: cr.id, number, requiredApprovals: approvals };
+    return { id: cr.id, number, requiredApprovals: approvals, applied: false };
   });
+}
+
+/**
+ * Commissioning: the request is signed by its requester (RESPONSIBILITY) and applied in the
+ * same transaction, with the same effect code an approval runs. Its events carry
+ * `commissioning: true`, so the trail tells direct provisioning from four-eyes changes.
+ */
+async function commissionInTx(
+  tx: Parameters<Parameters<TDb['$transaction']>[0]>[0],
+  user: TCurrentUser,
+  signer: { employeeId: string; displayName: string; roles: string[] },
+  cr: {
+    id: string;
+    number: string;
+    kind: TCrKind;
+    targetUserId: string | null;
+    targetRoleId: string | null;
+    targetLabel: string;
+    payload: Record<string, unknown>;
+    payloadHash: Uint8Array;
+    before: unknown;
+    reason: string;
+    approvals: number;
+  },
+): Promise<TRequestChangeResult> {
+  const actor = userActor(user, user.sessionId);
+  const contextRef = `ChangeRequest:${cr.id}/decision:commission`;
+  const role = signer.roles.join(', ') || '(no role)';
+  const row = await tx.changeRequest.findUniqueOrThrow({ where: { id: cr.id }, select: { beforeHash: true } });
+  const applied = await applyChange(tx, { id: cr.id, number: cr.number, kind: cr.kind, targetUserId: cr.targetUserId, targetRoleId: cr.targetRoleId, payload: cr.payload, beforeHash: row.beforeHash });
+  if (!applied.ok) throw new AppError('CONFLICT', applied.reason);
+  const [ev] = await appendAudit(tx, [
+    {
+      actor,
+      action: 'change_request.commission',
+      entityType: 'ChangeRequest',
+      entityId: cr.id,
+      oldValue: cr.before,
+      newValue: {
+        number: cr.number,
+        kind: cr.kind,
+        target: cr.targetLabel,
+        payload: cr.payload,
+        payloadHash: Buffer.from(cr.payloadHash).toString('hex'),
+        commissioning: true,
+        meaning: 'RESPONSIBILITY',
+        printedName: signer.displayName,
+        employeeId: signer.employeeId,
+        role,
+      },
+      reason: cr.reason,
+      contextRef,
+    },
+    {
+      actor,
+      action: 'change_request.apply',
+      entityType: cr.targetUserId ? 'User' : cr.targetRoleId ? 'Role' : 'ChangeRequest',
+      entityId: cr.targetUserId ?? cr.targetRoleId ?? cr.id,
+      newValue: { kind: cr.kind, effect: applied.effect, commissioning: true },
+      reason: 'applied directly while the site is commissioning, by the requester\'s signature',
+      contextRef: `ChangeRequest:${cr.id}`,
+    },
+  ]);
+  const at = new Date(ev.occurredAt);
+  await tx.changeRequestDecision.create({
+    data: {
+      changeRequestId: cr.id,
+      deciderId: user.id,
+      employeeId: signer.employeeId,
+      printedName: signer.displayName,
+      signerRole: role,
+      decision: 'commission',
+      meaning: 'RESPONSIBILITY',
+      reason: cr.reason,
+      signedAt: at,
+      contextRef,
+      payloadHash: Buffer.from(cr.payloadHash),
+      auditChainId: ev.chainId,
+      auditSeq: ev.seq,
+    },
+    select: { id: true },
+  });
+  await tx.changeRequest.update({
+    where: { id: cr.id },
+    data: { status: 'applied', decidedAt: at, appliedAt: at, updatedAt: at, secretEnc: applied.secretEnc ?? null, deciderIds: [user.id], version: { increment: 1 } },
+    select: { id: true },
+  });
+  await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
+  return { id: cr.id, number: cr.number, requiredApprovals: cr.approvals, applied: true };
 }
 
 function checkUserPreconditions(kind: TCrKind, s: { status: string; locked: boolean; roles: string[] }, payload: Record<string, unknown>) {

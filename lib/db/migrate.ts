@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { drainMigrationAudit } from '@/lib/db/migration-audit';
 
 // Applies prisma/migrations/<timestamp>_<name>/migration.sql in order and records each in
 // Prisma's _prisma_migrations table (same columns, sha256 checksum of the file), so a machine
@@ -108,6 +109,7 @@ export async function migrate(client: pg.ClientBase, dir = MIGRATIONS_DIR): Prom
       await applyOne(client, m);
       result.applied.push(m.name);
     }
+    if (result.applied.length) await drainMigrationAudit(client);
     return result;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);

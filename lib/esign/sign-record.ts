@@ -6,13 +6,14 @@ import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb, TTx } from '@/lib/db/client';
 import { checkSigner } from '@/lib/esign/check-signer';
 import { recordContextRef } from '@/lib/esign/manifestation';
-import { isMeaning } from '@/lib/esign/meanings';
+import { isMeaning, type TSignatureMeaning } from '@/lib/esign/meanings';
 import { checkSegregation } from '@/lib/esign/sod-rules';
 import { AppError, type TAppErrorCode } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
-import { KIND_CONFIG, type TRecordKind } from '@/lib/records/kinds';
+import { KIND_CONFIG, allSignPermissions, signPermissionFor, signPermissionsForMeaning, type TRecordKind } from '@/lib/records/kinds';
 import { STATUS_LABEL, findTransition, type TRecordStatus } from '@/lib/records/lifecycle';
-import { requirePermission } from '@/lib/rbac/require-permission';
+import { requireAnyPermission } from '@/lib/rbac/require-permission';
+import type { TPermission } from '@/lib/rbac/permissions';
 
 export const ZSignRecord = z.object({
   recordId: z.uuid('Unknown record'),
@@ -40,7 +41,8 @@ type TOutcome = { ok: true; result: TSignResult } | { ok: false; code: TAppError
  * A refused signing is audited too, and its failed credential check still counts toward lockout.
  */
 export async function signRecord(db: TDb, user: TCurrentUser, input: unknown): Promise<TSignResult> {
-  requirePermission(user, 'records.sign');
+  // Some signing permission first; which one the meaning needs is checked below, audited.
+  requireAnyPermission(user, allSignPermissions());
   const p = ZSignRecord.safeParse(input);
   if (!p.success) {
     const fields: Record<string, string> = {};
@@ -63,6 +65,11 @@ async function signInTx(tx: TTx, user: TCurrentUser, req: z.output<typeof ZSignR
     return { ok: false, code, message, field };
   };
 
+  // 11.10(g): the authority of the meaning, before anything else — the password included.
+  const lacking = (perms: TPermission[]) => (perms.length === 1 ? `You do not have the permission ${perms[0]}` : `You do not have any of the permissions ${perms.join(', ')}`);
+  const meaningPerms = signPermissionsForMeaning(req.meaning as TSignatureMeaning);
+  if (!meaningPerms.some((p) => user.permissions.has(p))) return refuse('FORBIDDEN', lacking(meaningPerms));
+
   const rows = await tx.$queryRaw<Array<{ kind: TRecordKind; status: TRecordStatus; current_version: number }>>`
     SELECT kind, status, current_version FROM records WHERE id = ${req.recordId}::uuid FOR UPDATE`;
   const rec = rows[0];
@@ -76,6 +83,8 @@ async function signInTx(tx: TTx, user: TCurrentUser, req: z.output<typeof ZSignR
     return refuse('CONFLICT', `This record is ${STATUS_LABEL[rec.status].toLowerCase()}: "${t.label}" is not possible now`);
   }
   if (req.meaning !== t.meaning) return refuse('BAD_REQUEST', `"${t.label}" is signed with the meaning ${t.meaning}`, 'meaning');
+  const kindPerm = signPermissionFor(rec.kind, t.meaning);
+  if (!kindPerm || !user.permissions.has(kindPerm)) return refuse('FORBIDDEN', kindPerm ? lacking([kindPerm]) : `A ${KIND_CONFIG[rec.kind].label.toLowerCase()} is not signed with the meaning ${t.meaning}`);
   if (t.meaning === 'REJECTION' && !req.comment) return refuse('BAD_REQUEST', 'A rejection needs a comment saying why', 'comment');
 
   const version = await tx.recordVersion.findUniqueOrThrow({

@@ -13,12 +13,13 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     ...['change_requests.read', 'change_requests.approve', 'devices.read', 'devices.manage'],
     ...['audit.read', 'audit.verify', 'records.read', 'telemetry.read', 'quarantine.read'],
     ...['broker.read', 'broker.manage'],
-    ...['backups.read', 'backups.manage'],
+    ...['backups.read', 'backups.manage', 'site.commission'],
   ],
-  'QA Reviewer': ['records.read', 'records.sign', 'audit.read', 'telemetry.read', 'quarantine.read'],
+  'QA Reviewer': ['records.read', 'records.sign_review', 'records.sign_rejection', 'audit.read', 'telemetry.read', 'quarantine.read'],
   'QA Approver': [
     'records.read',
-    'records.sign',
+    'records.sign_approval',
+    'records.sign_rejection',
     'records.retire',
     'change_requests.read',
     'change_requests.approve',
@@ -41,7 +42,8 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     'quarantine.read',
     'broker.read',
   ],
-  Operator: ['records.read', 'records.create', 'records.edit', 'records.sign', 'telemetry.read'],
+  // Administration is not quality approval: administrators sign no record.
+  Operator: ['records.read', 'records.create', 'records.edit', 'records.sign_authorship', 'telemetry.read'],
 } as const satisfies Record<string, readonly TPermission[]>;
 
 export type TBuiltinRole = keyof typeof BUILTIN_ROLE_PERMISSIONS;

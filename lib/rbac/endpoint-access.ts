@@ -1,5 +1,7 @@
 import { CR_KIND_CONFIG, type TCrKind } from '@/lib/change-requests/kinds';
 import type { TPermission } from '@/lib/rbac/permissions';
+import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import { signPermissionsForMeaning } from '@/lib/records/kinds';
 
 /**
  * Who may call each server action and route handler: the permission table the code is held to
@@ -17,6 +19,8 @@ export type TAccess =
   | { who: 'signed-in' }
   /** Signed in and holding every one of these permissions. */
   | { who: 'permission'; all: readonly TPermission[] }
+  /** Signing a record: the permission of the signature's meaning (lib/records/kinds.ts). */
+  | { who: 'sign-meaning' }
   /** A change request of this kind: the permission of the kind (CR_KIND_CONFIG). */
   | { who: 'change-kind'; kind: TCrKind | 'from-form' }
   /** A device's signature over its payload; a person's session grants nothing. */
@@ -35,6 +39,7 @@ export const ACTION_ACCESS: Record<string, TAccess> = {
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { who: 'change-kind', kind: 'device.register' },
   'app/admin/devices/actions.ts#requestKeyRotationAction': { who: 'change-kind', kind: 'device.rotate_key' },
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { who: 'change-kind', kind: 'broker.apply' },
+  'app/admin/site/actions.ts#goLiveAction': needs('site.commission'),
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { who: 'change-kind', kind: 'user.unlock' },
   'app/change-requests/actions.ts#requestChangeAction': { who: 'change-kind', kind: 'from-form' },
   'app/change-requests/actions.ts#decideAction': needs('change_requests.approve'),
@@ -44,7 +49,7 @@ export const ACTION_ACCESS: Record<string, TAccess> = {
   'app/quarantine/actions.ts#decideQuarantineAction': needs('quarantine.manage'),
   'app/records/actions.ts#createRecordAction': needs('records.create'),
   'app/records/actions.ts#editRecordAction': needs('records.edit'),
-  'app/records/actions.ts#signRecordAction': needs('records.sign'),
+  'app/records/actions.ts#signRecordAction': { who: 'sign-meaning' },
   'app/records/actions.ts#retireRecordAction': needs('records.retire'),
 };
 
@@ -67,7 +72,10 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'GET /api/telemetry/[id]/proof': needs('telemetry.read'),
 };
 
-/** The permissions an access rule requires for a change request of `kind` (or none). */
+/**
+ * The permissions an access rule requires for a change request of `kind`, or for a signature
+ * of `meaning` (any one of them for a meaning: kinds may differ), or none.
+ */
 export function requiredPermissions(access: TAccess, kind?: TCrKind): readonly TPermission[] {
   if (access.who === 'permission') return access.all;
   if (access.who === 'change-kind') {
@@ -96,6 +104,7 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/admin/devices/[id]': needs('devices.read'),
   '/admin/roles': needs('roles.read'),
   '/admin/security-alerts': needs('security_alerts.read'),
+  '/admin/site': needs('users.read'),
   '/admin/users': needs('users.read'),
   '/admin/users/[id]': needs('users.read'),
   '/audit': needs('audit.read'),
@@ -110,3 +119,8 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/records/[id]/edit': needs('records.edit'),
   '/telemetry': needs('telemetry.read'),
 };
+
+/** Signing `meaning` is allowed holding any one of these. */
+export function signingPermissions(meaning: TSignatureMeaning): readonly TPermission[] {
+  return signPermissionsForMeaning(meaning);
+}

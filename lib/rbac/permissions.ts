@@ -16,7 +16,11 @@ export const PERMISSIONS = [
   'records.read',
   'records.create',
   'records.edit',
-  'records.sign',
+  // One permission per signature meaning (lib/records/kinds.ts says which a transition needs).
+  'records.sign_authorship',
+  'records.sign_review',
+  'records.sign_approval',
+  'records.sign_rejection',
   'records.retire',
   'audit.read',
   'audit.export',
@@ -30,10 +34,22 @@ export const PERMISSIONS = [
   'broker.manage',
   'backups.read',
   'backups.manage',
+  // Provisioning users and roles directly while the site is commissioning, and going live.
+  'site.commission',
 ] as const;
 
 export type TPermission = (typeof PERMISSIONS)[number];
 
 export function isPermission(value: string): value is TPermission {
   return (PERMISSIONS as readonly string[]).includes(value);
+}
+
+/**
+ * Permissions that administer people, privileges, devices or the system. Granting a role that
+ * holds any of them — by assigning it, by creating a user with it, or by editing a role — needs
+ * two approvers (lib/change-requests/authority.ts). Reading users and roles counts too: it shows
+ * who may do what.
+ */
+export function isAdministrative(p: string): boolean {
+  return p.startsWith('users.') || p.startsWith('roles.') || p.endsWith('.manage') || p === 'change_requests.approve' || p === 'site.commission';
 }

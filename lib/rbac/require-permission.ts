@@ -12,3 +12,12 @@ export function requirePermission(user: Pick<TCurrentUser, 'permissions'>, permi
 export function can(user: Pick<TCurrentUser, 'permissions'> | null, permission: TPermission): boolean {
   return Boolean(user?.permissions.has(permission));
 }
+
+/** At least one of `permissions` (e.g. signing: one permission per meaning). */
+export function requireAnyPermission(user: Pick<TCurrentUser, 'permissions'>, permissions: readonly TPermission[]): void {
+  if (permissions.some((p) => user.permissions.has(p))) return;
+  throw new AppError(
+    'FORBIDDEN',
+    permissions.length === 1 ? `You do not have the permission ${permissions[0]}` : `You do not have any of the permissions ${permissions.join(', ')}`,
+  );
+}

@@ -10,6 +10,7 @@ import { requirePermission } from '@/lib/rbac/require-permission';
 
 export interface TSignatureView {
   id: string;
+  signerId: string;
   version: number;
   printedName: string;
   employeeId: string;
@@ -31,6 +32,7 @@ export interface TVersionView {
   contentHash: string;
   reason: string | null;
   createdByName: string;
+  createdById: string;
   createdAt: Date;
   signatureIds: string[];
   intact: boolean;
@@ -71,13 +73,14 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
       retiredReason: true,
       versions: {
         orderBy: { version: 'asc' },
-        select: { id: true, version: true, contentCanonical: true, contentHash: true, reason: true, createdByName: true, createdAt: true },
+        select: { id: true, version: true, contentCanonical: true, contentHash: true, reason: true, createdBy: true, createdByName: true, createdAt: true },
       },
       signatures: {
         orderBy: { signedAt: 'asc' },
         select: {
           id: true,
           recordVersionId: true,
+          signerId: true,
           version: true,
           printedName: true,
           signerEmployeeId: true,
@@ -105,6 +108,7 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
     const v = byId.get(s.recordVersionId)!;
     return {
       id: s.id,
+      signerId: s.signerId,
       version: s.version,
       printedName: s.printedName,
       employeeId: s.signerEmployeeId,
@@ -144,6 +148,7 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
         contentHash: Buffer.from(v.contentHash).toString('hex'),
         reason: v.reason,
         createdByName: v.createdByName,
+        createdById: v.createdBy,
         createdAt: v.createdAt,
         signatureIds: signatures.filter((s) => s.version === v.version).map((s) => s.id),
         intact: signatureValidity({ contentHash: v.contentHash }, v) === 'valid',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import type { TPermission } from '@/lib/rbac/permissions';
 
 // Record kinds: their content (persisted as JSON inside every version's canonical text —
 // changing a schema needs a migration of how old versions are read), their number prefix and
@@ -65,7 +66,20 @@ export interface TKindConfig {
   distinctSigners: TSignatureMeaning[];
   /** The author of a version may not sign it with these meanings. */
   authorMayNotSign: TSignatureMeaning[];
+  /**
+   * The permission a signature of each meaning needs on this kind (21 CFR 11.10(g)). A site that
+   * wants approval of, say, deviations by another role changes the permission here.
+   */
+  signPermission: Partial<Record<TSignatureMeaning, TPermission>>;
 }
+
+/** Who signs what by default: authors, reviewers and approvers are different roles. */
+const SIGN_PERMISSION = {
+  AUTHORSHIP: 'records.sign_authorship',
+  REVIEW: 'records.sign_review',
+  APPROVAL: 'records.sign_approval',
+  REJECTION: 'records.sign_rejection',
+} as const satisfies Partial<Record<TSignatureMeaning, TPermission>>;
 
 export const KIND_CONFIG: Record<TRecordKind, TKindConfig> = {
   batch_record: {
@@ -74,6 +88,7 @@ export const KIND_CONFIG: Record<TRecordKind, TKindConfig> = {
     manual: true,
     distinctSigners: ['AUTHORSHIP', 'REVIEW', 'APPROVAL'],
     authorMayNotSign: ['REVIEW', 'APPROVAL'],
+    signPermission: SIGN_PERMISSION,
   },
   deviation: {
     label: 'Deviation',
@@ -81,6 +96,7 @@ export const KIND_CONFIG: Record<TRecordKind, TKindConfig> = {
     manual: true,
     distinctSigners: ['AUTHORSHIP', 'REVIEW', 'APPROVAL'],
     authorMayNotSign: ['REVIEW', 'APPROVAL'],
+    signPermission: SIGN_PERMISSION,
   },
   document: {
     label: 'Document',
@@ -88,6 +104,7 @@ export const KIND_CONFIG: Record<TRecordKind, TKindConfig> = {
     manual: true,
     distinctSigners: ['AUTHORSHIP', 'REVIEW', 'APPROVAL'],
     authorMayNotSign: ['REVIEW', 'APPROVAL'],
+    signPermission: SIGN_PERMISSION,
   },
   excursion: {
     label: 'Excursion',
@@ -95,9 +112,25 @@ export const KIND_CONFIG: Record<TRecordKind, TKindConfig> = {
     manual: false,
     distinctSigners: ['REVIEW', 'APPROVAL'],
     authorMayNotSign: [],
+    signPermission: SIGN_PERMISSION,
   },
 };
 
 export function isRecordKind(v: unknown): v is TRecordKind {
   return typeof v === 'string' && (RECORD_KINDS as readonly string[]).includes(v);
+}
+
+/** The permission signing `meaning` on a record of `kind` needs; null: the meaning is not signed on this kind. */
+export function signPermissionFor(kind: TRecordKind, meaning: TSignatureMeaning): TPermission | null {
+  return KIND_CONFIG[kind].signPermission[meaning] ?? null;
+}
+
+/** Every permission that signs `meaning` on some kind: holding none of them, nobody signs it anywhere. */
+export function signPermissionsForMeaning(meaning: TSignatureMeaning): TPermission[] {
+  return [...new Set(RECORD_KINDS.map((k) => signPermissionFor(k, meaning)).filter((p): p is TPermission => p !== null))].sort();
+}
+
+/** Every permission that signs anything. */
+export function allSignPermissions(): TPermission[] {
+  return [...new Set(RECORD_KINDS.flatMap((k) => Object.values(KIND_CONFIG[k].signPermission)))].sort();
 }

@@ -4,7 +4,7 @@ import { DataTableToolbar } from '@/components/data-table/data-table-toolbar';
 import { DisabledButton } from '@/components/ui/disabled-button';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
-import { CR_KIND_CONFIG } from '@/lib/change-requests/kinds';
+import { baseApprovals } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
 import { listDeviceSummaries } from '@/lib/devices/list-device-summaries';
 import { isAppError } from '@/lib/errors/app-error';
@@ -46,7 +46,7 @@ export default async function DevicesPage({ searchParams }: { searchParams: Prom
         description="Signing devices and gateways, their keys, calibration and alarms. Registering a device or rotating its key is a change request approved by two other people."
         actions={
           can(user, 'devices.manage') ? (
-            <DeviceRequestDialog mode="register" approvals={CR_KIND_CONFIG['device.register'].approvals} />
+            <DeviceRequestDialog mode="register" approvals={baseApprovals('device.register')} />
           ) : (
             <DisabledButton variant="primary" reason="Requires the permission devices.manage">
               Register device

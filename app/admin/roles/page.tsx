@@ -3,7 +3,8 @@ import { Badge } from '@/components/ui/badge';
 import { DisabledButton } from '@/components/ui/disabled-button';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
-import { CR_KIND_CONFIG } from '@/lib/change-requests/kinds';
+import { requestDialogContext } from '@/lib/change-requests/dialog-context';
+import { baseApprovals } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
 import { PERMISSIONS } from '@/lib/rbac/permissions';
 import { listRoles } from '@/lib/rbac/list-roles';
@@ -30,6 +31,7 @@ export default async function RolesPage() {
   if (!can(user, 'roles.read')) return <NotPermitted title="Roles" permission="roles.read" />;
   const roles = await listRoles(getDb(), user);
   const mayManage = can(user, 'roles.manage');
+  const { commission } = await requestDialogContext(getDb(), user);
   const noManage = 'Requires the permission roles.manage';
 
   return (
@@ -44,7 +46,8 @@ export default async function RolesPage() {
               triggerVariant="primary"
               title="Request a new role"
               kind="role.create"
-              approvals={CR_KIND_CONFIG['role.create'].approvals}
+              approvals={baseApprovals('role.create')}
+              commission={commission ?? undefined}
               fields={[
                 { type: 'text', name: 'name', label: 'Name', required: true },
                 { type: 'textarea', name: 'description', label: 'Description', hint: 'What the role is for' },
@@ -133,7 +136,8 @@ export default async function RolesPage() {
                       subject={r.description || undefined}
                       kind="role.update_permissions"
                       targetRoleId={r.id}
-                      approvals={CR_KIND_CONFIG['role.update_permissions'].approvals}
+                      approvals={baseApprovals('role.update_permissions')}
+                      commission={commission ?? undefined}
                       fields={[
                         {
                           type: 'checkboxes',

@@ -5,7 +5,8 @@ import { Alert } from '@/components/ui/alert';
 import { DisabledButton } from '@/components/ui/disabled-button';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
-import { CR_KIND_CONFIG } from '@/lib/change-requests/kinds';
+import { requestDialogContext } from '@/lib/change-requests/dialog-context';
+import { CR_KIND_CONFIG, baseApprovals } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
 import { can } from '@/lib/rbac/require-permission';
@@ -40,6 +41,8 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
     result = null;
   }
   const roleNames = result?.roleNames ?? (await listUsers(getDb(), user, {})).roleNames;
+  const dialog = await requestDialogContext(getDb(), user);
+  const createRule = CR_KIND_CONFIG['user.create'].approvals;
   const filtered = Boolean(raw.q || raw.status || raw.role);
 
   return (
@@ -50,11 +53,13 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         actions={
           can(user, 'users.create') ? (
             <RequestChangeDialog
-              triggerLabel="Request new user"
+              triggerLabel={dialog.commission ? 'Provision new user' : 'Request new user'}
               triggerVariant="primary"
-              title="Request a new user"
+              title={dialog.commission ? 'Provision a new user (commissioning)' : 'Request a new user'}
               kind="user.create"
-              approvals={CR_KIND_CONFIG['user.create'].approvals}
+              approvals={baseApprovals('user.create')}
+              raisedBy={{ field: 'roles', values: dialog.administrativeRoles, why: 'why' in createRule ? createRule.why : '' }}
+              commission={dialog.commission ?? undefined}
               fields={[
                 { type: 'text', name: 'employeeId', label: 'Employee ID', required: true, hint: '2–64 letters, digits, dot, dash or underscore' },
                 { type: 'text', name: 'displayName', label: 'Full name', required: true, hint: 'Printed with every signature of this person' },

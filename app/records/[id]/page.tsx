@@ -16,6 +16,7 @@ import { getRecord, type TRecordView } from '@/lib/records/get-record';
 import { KIND_CONFIG } from '@/lib/records/kinds';
 import { availableTransitions, isEditable } from '@/lib/records/lifecycle';
 import { NotPermitted } from '@/app/admin/not-permitted';
+import { signIneligibility } from '@/lib/esign/sign-eligibility';
 import { can } from '@/lib/rbac/require-permission';
 import { signRecordAction } from '../actions';
 import { fieldLabel, orderedContent, valueText } from '../kind-fields';
@@ -56,7 +57,8 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
 
   const current = r.versions.find((v) => v.version === r.currentVersion) ?? r.versions.at(-1)!;
   const transitions = availableTransitions(r.kind, r.status);
-  const maySign = can(user, 'records.sign');
+  const prior = r.signatures.filter((s) => s.version === r.currentVersion).map((s) => ({ signerId: s.signerId, meaning: s.meaning }));
+  const whyNot = (t: (typeof transitions)[number]) => signIneligibility(user, r.kind, t, { authorId: current.createdById, prior });
   // 11.200(a)(1)(i): after one full signing in this session, only the password is asked again.
   const abbreviated = authConfig().continuousSessionSigning && user.signedAt !== null;
   const { from, to } = diffPair(r, sp);
@@ -152,7 +154,7 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
             transitions.length > 0 && (
               <div className="flex flex-wrap gap-2" data-print="hide">
                 {transitions.map((t) =>
-                  maySign ? (
+                  whyNot(t) === null ? (
                     <EsignDialog
                       key={t.name}
                       triggerLabel={t.label}
@@ -172,7 +174,7 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
                       hiddenFields={{ recordId: r.id, version: String(r.currentVersion), transition: t.name }}
                     />
                   ) : (
-                    <DisabledButton key={t.name} variant={t.meaning === 'REJECTION' ? 'secondary' : 'primary'} reason="Requires the permission records.sign">
+                    <DisabledButton key={t.name} variant={t.meaning === 'REJECTION' ? 'secondary' : 'primary'} reason={whyNot(t)!}>
                       {t.label}
                     </DisabledButton>
                   ),

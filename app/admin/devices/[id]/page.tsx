@@ -8,7 +8,7 @@ import { DataList } from '@/components/ui/data-list';
 import { DisabledButton } from '@/components/ui/disabled-button';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
-import { CR_KIND_CONFIG } from '@/lib/change-requests/kinds';
+import { baseApprovals } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
 import { getDevice } from '@/lib/devices/get-device';
 import { formatUtc } from '@/lib/esign/manifestation';
@@ -78,7 +78,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
               </ButtonLink>
             )}
             {can(user, 'devices.manage') ? (
-              <DeviceRequestDialog mode="rotate" approvals={CR_KIND_CONFIG['device.rotate_key'].approvals} deviceId={d.id} keyKind={d.kind === 'ecdsa' ? 'ecdsa' : 'hmac'} />
+              <DeviceRequestDialog mode="rotate" approvals={baseApprovals('device.rotate_key')} deviceId={d.id} keyKind={d.kind === 'ecdsa' ? 'ecdsa' : 'hmac'} />
             ) : (
               <DisabledButton reason="Requires the permission devices.manage">Rotate key</DisabledButton>
             )}

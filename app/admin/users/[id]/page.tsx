@@ -8,7 +8,8 @@ import { DisabledButton } from '@/components/ui/disabled-button';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
-import { CR_KIND_CONFIG, requiredApprovals, type TCrKind } from '@/lib/change-requests/kinds';
+import { requestDialogContext, type TRequestDialogContext } from '@/lib/change-requests/dialog-context';
+import { CR_KIND_CONFIG, baseApprovals, type TCrKind } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
 import { formatUtc } from '@/lib/esign/manifestation';
 import { isAppError } from '@/lib/errors/app-error';
@@ -70,7 +71,7 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
         </div>
         <div className="grid gap-4">
           <Card title="Request a change" description="Each request needs a reason and someone else's signed approval.">
-            <RequestActions viewer={viewer} u={u} />
+            <RequestActions viewer={viewer} u={u} dialog={await requestDialogContext(getDb(), viewer)} />
           </Card>
           <Card title="Pending change requests" description="Submitted for this user, waiting for approval.">
             {u.pendingRequests.length === 0 ? (
@@ -101,7 +102,7 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
 }
 
 /** One button per kind of change: usable, or disabled with the reason (a missing permission or the account's state). */
-function RequestActions({ viewer, u }: { viewer: TCurrentUser; u: TUserView }) {
+function RequestActions({ viewer, u, dialog }: { viewer: TCurrentUser; u: TUserView; dialog: TRequestDialogContext }) {
   const subject = `${u.displayName} (${u.employeeId})`;
   const assignable = u.allRoles.filter((r) => !u.roles.includes(r));
   const item = (kind: TCrKind, label: string, opts: { blocked?: string | null; fields?: TRequestField[]; hidden?: Record<string, string> } = {}): ReactNode => {
@@ -122,7 +123,11 @@ function RequestActions({ viewer, u }: { viewer: TCurrentUser; u: TUserView }) {
             targetUserId={u.id}
             fields={opts.fields}
             hidden={opts.hidden}
-            approvals={requiredApprovals(kind, { roles: u.roles })}
+            approvals={kind === 'user.enable' && u.roles.some((r) => dialog.administrativeRoles.includes(r)) ? 2 : baseApprovals(kind)}
+            raisedBy={
+              kind === 'user.assign_role' ? { field: 'role', values: dialog.administrativeRoles, why: 'the role holds administrative permissions' } : undefined
+            }
+            commission={dialog.commission && CR_KIND_CONFIG[kind].commissionable ? dialog.commission : undefined}
           />
         )}
       </li>
