@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { runVerification } from '@/lib/audit/run-verification';
@@ -6,10 +5,13 @@ import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
 import { isAppError } from '@/lib/errors/app-error';
-import { createUser } from '@/lib/users/create-user';
+import { revealChangeSecret } from '@/lib/change-requests/get-change-request';
+import { breakGlassUnlock } from '@/lib/users/break-glass-unlock';
 import { UsageError, bigintFlag, parseFlags } from './cli/args';
 import { BACKUP_USAGE, backupCommand } from './cli/backup';
+import { withDb } from './cli/context';
 import { devicesCommand } from './cli/devices';
+import { PERSON_FLAGS, changeAsPerson } from './cli/person';
 import { quarantineCommand, telemetryCommand } from './cli/telemetry';
 
 const USAGE = `usage: npm run custos -- <command> [flags] [--json]
@@ -21,17 +23,23 @@ commands:
                                    (exit 0 intact, 1 broken); the verification is audited
   audit checkpoint [--chain ID] [--force]
                                    sign the current head of the audit chain
-  users create --employee-id ID --name NAME --role ROLE [--role ROLE ...] --password-file FILE
-               [--email EMAIL] [--no-force-change]
-                                   create a user (must change the password at first sign-in
-                                   unless --no-force-change); audited as system:cli
+  users create --as EMPLOYEE_ID [--password-file FILE] --employee-id ID --name NAME --role ROLE [--role ROLE ...]
+               [--email EMAIL] [--reason TEXT]
+                                   as the --as person (their password from FILE or a prompt): while the
+                                   site is commissioning, create the user at once by their signature and
+                                   print a one-time password; once live, file a change request
+  users unlock --id EMPLOYEE_ID --reason TEXT --operator "FULL NAME"
+                                   break-glass: unlock an account with the database owner's credentials
+                                   (DATABASE_URL); audited naming the operator, raises a security alert
 
-  devices add --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM) [--key-version N]
+  devices add --as EMPLOYEE_ID [--password-file FILE] --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM) [--key-version N]
               [--sensor SENSOR_ID ...] [--topic FILTER ...] [--firmware V] [--calibration-due YYYY-MM-DD]
               [--expected-interval S] [--limit-min X] [--limit-max X] [--limit-duration S] [--unit U]
                                    register a telemetry device (HMAC, seed 000) or gateway (ECDSA, seed 001)
-  devices rotate-key --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM)
+  devices rotate-key --as EMPLOYEE_ID [--password-file FILE] --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM)
                                    add a key version (older versions stay verifiable)
+                                   devices add / rotate-key act like users create: applied while
+                                   commissioning, a change request once live
   devices list                     devices, key versions and sensors
   telemetry list [--device ID] [--limit N]
                                    newest readings
@@ -123,39 +131,36 @@ async function main(argv: string[]): Promise<number> {
     case 'users create': {
       const f = parseFlags(
         rest,
-        {
-          'employee-id': { type: 'string' },
-          name: { type: 'string' },
-          role: { type: 'string', multiple: true },
-          'password-file': { type: 'string' },
-          email: { type: 'string' },
-          'no-force-change': { type: 'boolean' },
-        },
-        ['employee-id', 'name', 'role', 'password-file'],
+        { ...PERSON_FLAGS, 'employee-id': { type: 'string' }, name: { type: 'string' }, role: { type: 'string', multiple: true }, email: { type: 'string' }, reason: { type: 'string' } },
+        ['as', 'employee-id', 'name', 'role'],
       );
       const out = { json: Boolean(f.json) };
-      let password: string;
-      try {
-        password = (await readFile(f['password-file'] as string, 'utf8')).replace(/\r?\n$/, '');
-      } catch (e) {
-        throw new UsageError(`cannot read --password-file: ${(e as Error).message}`);
-      }
+      return withDb(async (db) => {
+        const employeeId = f['employee-id'] as string;
+        const { person, result } = await changeAsPerson(db, f, {
+          kind: 'user.create',
+          payload: { employeeId, displayName: f.name, email: (f.email as string | undefined) ?? null, roles: f.role },
+          reason: (f.reason as string | undefined) ?? `user ${employeeId} provisioned from the command line`,
+        });
+        if (!result.applied) {
+          print(out, { changeRequest: result.number, id: result.id, requiredApprovals: result.requiredApprovals, applied: false },
+            `filed change request ${result.number}: ${result.requiredApprovals} other person(s) must approve; the one-time password is shown to ${person.employeeId} in the application once it is applied`);
+          return 0;
+        }
+        const password = await revealChangeSecret(db, person, result.id);
+        print(out, { changeRequest: result.number, id: result.id, applied: true, employeeId, roles: f.role, oneTimePassword: password },
+          `created user ${employeeId} (${String(f.name)}) with roles ${(f.role as string[]).join(', ')} while commissioning (${result.number}, signed by ${person.employeeId})\none-time password (shown once, must be changed at first sign-in): ${password}`);
+        return 0;
+      });
+    }
+    case 'users unlock': {
+      const f = parseFlags(rest, { id: { type: 'string' }, reason: { type: 'string' }, operator: { type: 'string' } }, ['id', 'reason', 'operator']);
+      const out = { json: Boolean(f.json) };
       const db = await resolveDatabase();
-      const prisma = createDb(db.appUrl);
+      const prisma = createDb(db.ownerUrl);
       try {
-        const user = await createUser(
-          prisma,
-          {
-            employeeId: f['employee-id'] as string,
-            displayName: f.name as string,
-            email: (f.email as string | undefined) ?? null,
-            roleNames: f.role as string[],
-            password,
-            mustChangePassword: !f['no-force-change'],
-          },
-          SYSTEM_CLI,
-        );
-        print(out, user, `created user ${user.employeeId} (${user.displayName}) with roles ${user.roles.join(', ')}`);
+        const r = await breakGlassUnlock(prisma, { employeeId: f.id as string, reason: f.reason as string, operator: f.operator as string });
+        print(out, r, `BREAK-GLASS: unlocked ${r.employeeId} (${r.displayName}); audited at seq ${r.auditSeq} naming ${r.operator}, security alert raised`);
         return 0;
       } finally {
         await prisma.$disconnect();

@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { SYSTEM_CLI } from '@/lib/audit/events';
 import { listDevices } from '@/lib/devices/list-devices';
-import { registerDevice } from '@/lib/devices/register-device';
-import { rotateDeviceKey } from '@/lib/devices/rotate-device-key';
+import type { TDb } from '@/lib/db/client';
 import { UsageError, parseFlags } from './args';
 import { print, withDb } from './context';
+import { PERSON_FLAGS, changeAsPerson } from './person';
+
+/** The device's kind and newest key version after a change, for the printed result. */
+async function deviceNow(db: TDb, id: string) {
+  const d = await db.device.findUnique({ where: { id }, select: { kind: true, keys: { select: { version: true }, orderBy: { version: 'desc' }, take: 1 } } });
+  return { kind: d?.kind ?? null, keyVersion: d?.keys[0]?.version ?? null };
+}
 
 async function keyFrom(f: Record<string, unknown>) {
   const hex = f['hmac-secret-hex'] as string | undefined;
@@ -25,6 +30,8 @@ export async function devicesCommand(verb: string | undefined, rest: string[]): 
     const f = parseFlags(
       rest,
       {
+        ...PERSON_FLAGS,
+        reason: { type: 'string' },
         id: { type: 'string' },
         ...KEY_FLAGS,
         'key-version': { type: 'string' },
@@ -39,14 +46,15 @@ export async function devicesCommand(verb: string | undefined, rest: string[]): 
         'limit-duration': { type: 'string' },
         unit: { type: 'string' },
       },
-      ['id'],
+      ['as', 'id'],
     );
     const key = await keyFrom(f);
     const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-    const r = await withDb((db) =>
-      registerDevice(
-        db,
-        {
+    return withDb(async (db) => {
+      const { result } = await changeAsPerson(db, f, {
+        kind: 'device.register',
+        reason: (f.reason as string | undefined) ?? `device ${String(f.id)} registered from the command line`,
+        payload: {
           id: f.id as string,
           key,
           keyVersion: num(f['key-version']) ?? 1,
@@ -61,18 +69,35 @@ export async function devicesCommand(verb: string | undefined, rest: string[]): 
           limitMinDurationS: num(f['limit-duration']) ?? 0,
           unit: (f.unit as string | undefined) ?? null,
         },
-        SYSTEM_CLI,
-      ),
-    );
-    print({ json: Boolean(f.json) }, r, `registered ${r.kind.toUpperCase()} device ${r.id} with key version ${r.keyVersion}`);
-    return 0;
+      });
+      const out = { json: Boolean(f.json) };
+      if (!result.applied) {
+        print(out, { id: f.id, changeRequest: result.number, applied: false }, `filed change request ${result.number}: ${result.requiredApprovals} other person(s) must approve`);
+        return 0;
+      }
+      const now = await deviceNow(db, String(f.id));
+      print(out, { id: f.id, ...now, changeRequest: result.number, applied: true }, `registered ${String(now.kind).toUpperCase()} device ${String(f.id)} with key version ${now.keyVersion} (${result.number})`);
+      return 0;
+    });
   }
   if (verb === 'rotate-key') {
-    const f = parseFlags(rest, { id: { type: 'string' }, ...KEY_FLAGS }, ['id']);
+    const f = parseFlags(rest, { ...PERSON_FLAGS, reason: { type: 'string' }, id: { type: 'string' }, ...KEY_FLAGS }, ['as', 'id']);
     const key = await keyFrom(f);
-    const r = await withDb((db) => rotateDeviceKey(db, f.id as string, key, SYSTEM_CLI));
-    print({ json: Boolean(f.json) }, { id: f.id, ...r }, `device ${String(f.id)} now signs with key version ${r.version} (older versions stay verifiable)`);
-    return 0;
+    return withDb(async (db) => {
+      const { result } = await changeAsPerson(db, f, {
+        kind: 'device.rotate_key',
+        reason: (f.reason as string | undefined) ?? `key of device ${String(f.id)} rotated from the command line`,
+        payload: { deviceId: f.id, key },
+      });
+      const out = { json: Boolean(f.json) };
+      if (!result.applied) {
+        print(out, { id: f.id, changeRequest: result.number, applied: false }, `filed change request ${result.number}: ${result.requiredApprovals} other person(s) must approve`);
+        return 0;
+      }
+      const now = await deviceNow(db, String(f.id));
+      print(out, { id: f.id, version: now.keyVersion, changeRequest: result.number, applied: true }, `device ${String(f.id)} now signs with key version ${now.keyVersion} (older versions stay verifiable)`);
+      return 0;
+    });
   }
   if (verb === 'list') {
     const f = parseFlags(rest, {});
