@@ -4,6 +4,7 @@ import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb, TTx } from '@/lib/db/client';
+import { auditRefusedSigning } from '@/lib/esign/audit-refused-signing';
 import { checkSigner } from '@/lib/esign/check-signer';
 import { recordContextRef } from '@/lib/esign/manifestation';
 import { isMeaning, type TSignatureMeaning } from '@/lib/esign/meanings';
@@ -41,8 +42,18 @@ type TOutcome = { ok: true; result: TSignResult } | { ok: false; code: TAppError
  * A refused signing is audited too, and its failed credential check still counts toward lockout.
  */
 export async function signRecord(db: TDb, user: TCurrentUser, input: unknown): Promise<TSignResult> {
-  // Some signing permission first; which one the meaning needs is checked below, audited.
-  requireAnyPermission(user, allSignPermissions());
+  // Some signing permission first; which one the meaning needs is checked below. Either
+  // refusal is audited like the other signing refusals (who tried to sign what).
+  const all = allSignPermissions();
+  if (!all.some((x) => user.permissions.has(x))) {
+    const message = `You do not have any of the permissions ${all.join(', ')}`;
+    const target = ZSignRecord.safeParse(input);
+    if (target.success) {
+      const { recordId, version, transition } = target.data;
+      await auditRefusedSigning(db, user, { entityType: 'Record', entityId: recordId, contextRef: recordContextRef(recordId, version, transition), reason: message });
+    }
+    requireAnyPermission(user, all);
+  }
   const p = ZSignRecord.safeParse(input);
   if (!p.success) {
     const fields: Record<string, string> = {};
