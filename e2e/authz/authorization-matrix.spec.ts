@@ -1,6 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { generateSync } from 'otplib';
@@ -11,6 +10,7 @@ import { ACTION_ACCESS, PAGE_ACCESS, ROUTE_ACCESS, requiredPermissions, signingP
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
 import { transitionsFor } from '@/lib/records/lifecycle';
 import { expect, test, type TE2eUser } from '../fixtures';
+import { ROOT, actionReturn, discoverActions, encodeReply, fill, type TActionRef } from './server-actions';
 
 // The generated authorization test (21 CFR 11.10(d)(g)): every server action of the build (its
 // server-reference manifest) and every route handler of the app directory is called as each
@@ -19,32 +19,7 @@ import { expect, test, type TE2eUser } from '../fixtures';
 // harmless (unknown ids, missing reasons): a call the table allows gets past the authority
 // check and is refused later for its input, which is how "allowed" is told from "refused".
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const require = createRequire(path.join(ROOT, 'package.json'));
-const { encodeReply } = require('next/dist/compiled/react-server-dom-webpack/client.node.js') as {
-  encodeReply: (args: unknown[]) => Promise<FormData | string>;
-};
-
 // ── what the build and the app directory contain ────────────────────────────────────────────
-
-interface TActionRef {
-  key: string; // file#export
-  id: string;
-  /** A page that carries the action (dynamic segments filled in): actions are posted to a page. */
-  pagePath: string;
-}
-
-function discoverActions(): TActionRef[] {
-  const manifest = JSON.parse(readFileSync(path.join(ROOT, '.next/server/server-reference-manifest.json'), 'utf8')) as {
-    node: Record<string, { exportedName: string; filename: string; workers: Record<string, unknown> }>;
-  };
-  return Object.entries(manifest.node).map(([id, a]) => {
-    const pages = Object.keys(a.workers).filter((w) => w.endsWith('/page'));
-    const page = pages.sort((x, y) => (x.match(/\[/g)?.length ?? 0) - (y.match(/\[/g)?.length ?? 0) || x.localeCompare(y))[0];
-    if (!page) throw new Error(`action ${a.exportedName} is on no page`);
-    return { key: `${a.filename}#${a.exportedName}`, id, pagePath: fill(page.replace(/^app/, '').replace(/\/page$/, '') || '/') };
-  });
-}
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -75,11 +50,6 @@ function discoverRoutes(): string[] {
     for (const method of METHODS) if (exported.has(method)) out.push(`${method} ${route}`);
   }
   return out.sort();
-}
-
-/** A dynamic segment gets an id that exists nowhere. */
-function fill(route: string): string {
-  return route.replace(/\[\.\.\.[^\]]+\]/g, 'providers').replace(/\[[^\]]+\]/g, () => randomUUID());
 }
 
 // ── the calls: harmless inputs for each action and route ─────────────────────────────────────
@@ -152,21 +122,6 @@ interface TOutcome {
 
 const REFUSALS = [/^Sign in to continue$/, /^You do not have the permission [a-z_]+\.[a-z_]+$/, /^You do not have any of the permissions [a-z_]+\.[a-z_]+(, [a-z_]+\.[a-z_]+)+$/];
 const isRefusal = (message: unknown) => typeof message === 'string' && REFUSALS.some((r) => r.test(message));
-
-/** The value a server action returned, from its RSC reply (row 0 points at the result row). */
-function actionReturn(body: string): { error?: unknown } | null {
-  const rows = new Map<string, string>();
-  for (const line of body.split('\n')) {
-    const m = /^([0-9a-f]+):(.*)$/.exec(line);
-    if (m) rows.set(m[1], m[2]);
-  }
-  const root = JSON.parse(rows.get('0') ?? 'null') as { a?: string } | null;
-  const ref = typeof root?.a === 'string' ? root.a.replace(/^\$@/, '') : null;
-  const row = ref === null ? undefined : rows.get(ref);
-  if (row === undefined) return null;
-  if (row.startsWith('E')) throw new Error(`the action threw: ${row.slice(0, 300)}`);
-  return JSON.parse(row) as { error?: unknown };
-}
 
 function headers(who: TIdentity, baseURL: string, extra: Record<string, string> = {}): Record<string, string> {
   return { origin: baseURL, ...(who.cookie ? { cookie: who.cookie } : {}), ...extra };

@@ -186,8 +186,9 @@ test('[11.10(e)] editing without a reason shows a field error and writes nothing
   expect(edits[0]).toMatchObject({ actor_id: author.employeeId, reason: 'Batch number typo in the title' });
 });
 
-test('[UI] record detail page has no serious or critical accessibility violations', async ({ page, makeUser, signIn }) => {
+test('[UI] record detail page has no serious or critical accessibility violations', async ({ page, browser, makeUser, signIn }) => {
   const author = await makeUser({ roles: ['Operator'] });
+  const reviewer = await makeUser({ roles: ['QA Reviewer'] });
   await signIn(page, author);
   const { id } = await createBatchRecord(page, 'Accessibility check batch');
   await sign(page, author, { button: 'Sign and submit for review', meaning: 'AUTHORSHIP' });
@@ -195,22 +196,28 @@ test('[UI] record detail page has no serious or critical accessibility violation
   await page.goto(`/records/${id}`);
   await expect(page.getByTestId('local-time')).toContainText(/\d{2}:\d{2}:\d{2}/);
 
-  const serious = async () =>
-    (await new AxeBuilder({ page }).analyze()).violations
+  const seriousOn = async (p: Page) =>
+    (await new AxeBuilder({ page: p }).analyze()).violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => ({ id: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  const serious = () => seriousOn(page);
+  // The author sees the review disabled, with the permission it needs.
+  await expect(page.getByRole('button', { name: 'Sign review' })).toHaveAttribute('aria-disabled', 'true');
   expect(await serious()).toEqual([]);
 
-  // The open signature dialog: checked too, and it closes with Escape, focus back on its button.
-  const trigger = page.getByRole('button', { name: 'Sign review' });
+  // The open signature dialog (the reviewer's): checked too, and it closes with Escape, focus back on its button.
+  const reviewerPage = await personPage(browser, signIn, reviewer);
+  await reviewerPage.goto(`/records/${id}`);
+  const trigger = reviewerPage.getByRole('button', { name: 'Sign review' });
   await trigger.click();
-  const dialog = page.getByRole('dialog', { name: 'Electronic signature: Sign review' });
+  const dialog = reviewerPage.getByRole('dialog', { name: 'Electronic signature: Sign review' });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel('Meaning of this signature')).toBeFocused();
-  expect(await serious()).toEqual([]);
-  await page.keyboard.press('Escape');
+  expect(await seriousOn(reviewerPage)).toEqual([]);
+  await reviewerPage.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await expect(trigger).toBeFocused();
+  await reviewerPage.context().close();
 
   await page.goto('/records');
   await expect(page.getByRole('table', { name: 'Records' })).toBeVisible();
