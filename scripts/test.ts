@@ -62,7 +62,7 @@ async function waitForHealth(url: string, ms: number): Promise<boolean> {
 
 async function e2e() {
   banner('e2e: build');
-  if ((await run('npx', ['next', 'build'])) !== 0) {
+  if (process.env.E2E_SKIP_BUILD !== '1' && (await run('npx', ['next', 'build'])) !== 0) {
     results.push({ suite: 'e2e', passed: 0, failed: 1, note: 'next build failed' });
     return;
   }
@@ -105,7 +105,7 @@ async function e2e() {
     banner('e2e tests (Chromium)');
     const out = path.resolve('test-results/e2e.json');
     rmSync(out, { force: true });
-    const code = await run('npx', ['playwright', 'test'], { ...env, E2E_BASE_URL: base, E2E_DATABASE_URL: ownerUrl });
+    const code = await run('npx', ['playwright', 'test', ...(process.env.E2E_ARGS?.split(' ').filter(Boolean) ?? [])], { ...env, E2E_BASE_URL: base, E2E_DATABASE_URL: ownerUrl });
     if (!existsSync(out)) {
       results.push({ suite: 'e2e', passed: 0, failed: 1, note: `playwright exited ${code} without results` });
       return;

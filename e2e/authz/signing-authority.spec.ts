@@ -42,7 +42,8 @@ test('[11.10(g)] an Operator sees "Sign approval" disabled with the permission i
   const approve = page.getByRole('button', { name: 'Sign approval' });
   await expect(approve).toHaveAttribute('aria-disabled', 'true');
   await expect(approve).toHaveAttribute('title', 'Requires the permission records.sign_approval');
-  await approve.click();
+  await approve.focus();
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog')).toHaveCount(0);
 
   // Bypassing the page: the action itself refuses, before the password, and the attempt is evidence.

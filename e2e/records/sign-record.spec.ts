@@ -276,7 +276,8 @@ test('[11.200(a)(1)(i)] in a continuous session the next signing asks only for t
 }) => {
   test.setTimeout(90_000);
   const server = await startServer({ CUSTOS_CONTINUOUS_SESSION_SIGNING: '1' });
-  const author = await makeUser({ roles: ['Operator'] });
+  // Authors and rejects (a reviewer's permission): two signings in one session.
+  const author = await makeUser({ roles: ['Operator', 'QA Reviewer'] });
   const context = await browser.newContext({ baseURL: server.baseURL });
   try {
     const page = await context.newPage();
