@@ -7,6 +7,7 @@ import { createDb } from '@/lib/db/client';
 import { dataDir } from '@/lib/db/embedded';
 import { resolveDatabase } from '@/lib/db/resolve-database';
 import { registerDevice } from '@/lib/devices/register-device';
+import { siteState } from '@/lib/site/site-state';
 import { buildGatewayBody, buildHmacPayload, pyFloat } from '@/lib/ingest/simulate/build-payloads';
 
 // `npm run simulate`: demo devices publishing signed telemetry (seed 000 HMAC fridges and a
@@ -46,6 +47,16 @@ async function main() {
   const db = await resolveDatabase();
   const prisma = createDb(db.appUrl);
   const known = new Set((await prisma.device.findMany({ select: { id: true } })).map((d) => d.id));
+  const missing = [...Object.keys(keys.fridges), 'SIM-GW-01'].filter((id) => !known.has(id));
+  // The demo registers its devices itself only while the site is commissioning; a live site
+  // registers devices through change requests like any other (custos devices add --as …).
+  if (missing.length && (await siteState(prisma)).phase === 'live') {
+    console.error(
+      `simulate: the site is live, so the demo devices (${missing.join(', ')}) are registered through change requests: ` +
+        `run \`npm run custos -- devices add --as EMPLOYEE_ID …\` with the keys in ${path.join(dataDir(), 'keys', 'simulator.json')}, have them approved, then simulate again`,
+    );
+    process.exit(1);
+  }
   for (const [id, secret] of Object.entries(keys.fridges)) {
     if (known.has(id)) continue;
     await registerDevice(

@@ -52,6 +52,8 @@ export async function getChangeRequest(db: TDb, user: TCurrentUser, id: string) 
     payload: cr.payload as Record<string, unknown>,
     payloadHash,
     requiredApprovals: cr.requiredApprovals,
+    requiredPermissions: cr.requiredPermissions,
+    commissioning: cr.commissioning,
     approvals: cr.approverIds.length,
     expiresAt: cr.expiresAt,
     createdAt: cr.createdAt,

@@ -51,7 +51,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         title="Users"
         description="Accounts, their roles and state. Every change to an account is a change request approved by someone else."
         actions={
-          can(user, 'users.create') ? (
+          can(user, 'users.create') && can(user, 'roles.manage') ? (
             <RequestChangeDialog
               triggerLabel={dialog.commission ? 'Provision new user' : 'Request new user'}
               triggerVariant="primary"
@@ -68,7 +68,10 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
               ]}
             />
           ) : (
-            <DisabledButton variant="primary" reason="Requires the permission users.create">
+            <DisabledButton
+              variant="primary"
+              reason={can(user, 'users.create') ? 'Requires the permission roles.manage (a new user is given roles)' : 'Requires the permission users.create'}
+            >
               Request new user
             </DisabledButton>
           )

@@ -180,12 +180,17 @@ export default async function ChangeRequestPage({ params }: { params: Promise<{ 
                 { term: 'Status', description: <CrStatusBadge status={cr.status} /> },
                 {
                   term: 'Approvals',
-                  description: (
+                  description: cr.commissioning ? (
+                    <span data-testid="cr-approvals">None: applied directly by the requester's signature while the site was commissioning</span>
+                  ) : (
                     <span className="tabular-nums" data-testid="cr-approvals">
                       {cr.approvals} of {cr.requiredApprovals}
                     </span>
                   ),
                 },
+                ...(cr.requiredPermissions.length
+                  ? [{ term: 'Approvers need', description: <code className="font-mono text-xs">{['change_requests.approve', ...cr.requiredPermissions].join(' + ')}</code> }]
+                  : []),
                 { term: 'Submitted', description: <Utc d={cr.createdAt} /> },
                 { term: open ? 'Expires' : 'Expiry', description: <Utc d={cr.expiresAt} /> },
                 ...(cr.decidedAt ? [{ term: 'Decided', description: <Utc d={cr.decidedAt} /> }] : []),
