@@ -181,7 +181,7 @@ export default async function ChangeRequestPage({ params }: { params: Promise<{ 
                 {
                   term: 'Approvals',
                   description: cr.commissioning ? (
-                    <span data-testid="cr-approvals">None: applied directly by the requester's signature while the site was commissioning</span>
+                    <span data-testid="cr-approvals">None: applied directly by the requester&apos;s signature while the site was commissioning</span>
                   ) : (
                     <span className="tabular-nums" data-testid="cr-approvals">
                       {cr.approvals} of {cr.requiredApprovals}
