@@ -39,6 +39,8 @@ export interface TEsignDialogProps {
   requiredMeaning: TSignatureMeaning;
   /** A rejection must say why. */
   commentRequired?: boolean;
+  /** The comment field's label when the default ("Reason for rejection" / "Comment (optional)") does not fit. */
+  commentLabel?: string;
   /** Continuous-session signing (11.200(a)(1)(i)): only the password is re-entered. */
   abbreviated?: boolean;
   signer: { displayName: string; employeeId: string };
@@ -68,6 +70,7 @@ function EsignModal({
   meanings,
   requiredMeaning,
   commentRequired = false,
+  commentLabel,
   abbreviated = false,
   signer,
   action,
@@ -140,7 +143,7 @@ function EsignModal({
           {...fieldProps('meaning')}
         />
         <Textarea
-          label={commentRequired ? 'Reason for rejection' : 'Comment (optional)'}
+          label={commentLabel ?? (commentRequired ? 'Reason for rejection' : 'Comment (optional)')}
           name="comment"
           required={commentRequired}
           rows={2}

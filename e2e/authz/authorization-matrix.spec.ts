@@ -102,6 +102,8 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/admin/devices/actions.ts#requestKeyRotationAction': { deviceId: '', keyKind: 'hmac' },
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { commands: '[]' },
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { userId: NOWHERE },
+  // No content hash, no comment, no credentials: nothing is acknowledged.
+  'app/admin/security-alerts/actions.ts#acknowledgeAlertAction': { alertId: '999999999', meaning: 'RESPONSIBILITY' },
   // One call per kind (its permission differs); the reason is missing, so nothing is requested.
   'app/change-requests/actions.ts#requestChangeAction': { targetUserId: NOWHERE, targetRoleId: NOWHERE },
   'app/change-requests/actions.ts#decideAction': { id: NOWHERE, decision: 'approve', meaning: 'APPROVAL' },
