@@ -65,6 +65,9 @@ export interface TScheduleState {
   /** When the next scheduled backup / drill runs (`now` when one is due and waits for the next check). */
   nextBackupAt: Date | null;
   nextDrillAt: Date | null;
+  /** The newest slot at or before `now` (the one that is due, when due). */
+  backupSlot: Date | null;
+  drillSlot: Date | null;
   lastScheduledBackup: { slot: string; ok: boolean; at: Date } | null;
   lastScheduledDrill: { slot: string; ok: boolean; at: Date } | null;
 }
@@ -96,6 +99,8 @@ export async function scheduleState(db: TDb, opts: { now?: Date; env?: Record<st
     drillDue,
     nextBackupAt: bSlot === null ? null : backupDue ? now : new Date(bSlot.getTime() + DAY),
     nextDrillAt: dSlot === null ? null : drillDue ? now : new Date(dSlot.getTime() + 7 * DAY),
+    backupSlot: bSlot,
+    drillSlot: dSlot,
     lastScheduledBackup: lastB,
     lastScheduledDrill: lastD,
   };

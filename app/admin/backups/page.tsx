@@ -20,6 +20,15 @@ export const dynamic = 'force-dynamic';
 
 const TONE = { created: 'neutral', verified: 'ok', failed: 'danger', pruned: 'neutral' } as const;
 
+/** A slot that has come and not run yet: the worker runs it at its next check (every minute). */
+function Due({ slot }: { slot: Date }) {
+  return (
+    <>
+      due since <UtcTime iso={slot.toISOString()} className="" /> — the worker runs it at its next check (every minute); if this stays, the worker is not running
+    </>
+  );
+}
+
 export default async function BackupsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const user = await requirePageUser('/admin/backups');
   if (!can(user, 'backups.read')) return <NotPermitted title="Backups" permission="backups.read" />;
@@ -39,9 +48,9 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
         {sched.schedule.minuteOfDay !== null && (
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm" data-testid="backup-schedule">
             <dt className="text-slate-600">Next backup</dt>
-            <dd>{sched.backupDue ? 'due now (at the worker’s next check)' : <UtcTime iso={sched.nextBackupAt!.toISOString()} className="" />}</dd>
+            <dd>{sched.backupDue ? <Due slot={sched.backupSlot!} /> : <UtcTime iso={sched.nextBackupAt!.toISOString()} className="" />}</dd>
             <dt className="text-slate-600">Next restore drill</dt>
-            <dd>{sched.drillDue ? 'due now (at the worker’s next check)' : <UtcTime iso={sched.nextDrillAt!.toISOString()} className="" />}</dd>
+            <dd>{sched.drillDue ? <Due slot={sched.drillSlot!} /> : <UtcTime iso={sched.nextDrillAt!.toISOString()} className="" />}</dd>
             <dt className="text-slate-600">Last scheduled backup</dt>
             <dd>
               {sched.lastScheduledBackup ? (
