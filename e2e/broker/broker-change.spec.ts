@@ -42,6 +42,7 @@ test('[URS 4.2 change control][4-eyes] a broker change batch is built on the bro
       await expect(batch).toContainText(`Create client ${username} with a generated password`);
 
       await page.getByLabel('Reason for the change').fill('Gateway for the e2e cold room');
+      await page.screenshot({ path: 'test-results/broker-change-batch.png', fullPage: true });
       await page.getByRole('button', { name: 'Submit for approval' }).click();
       await expect(page).toHaveURL(/\/change-requests\/[0-9a-f-]{36}$/, { timeout: 15_000 });
       await expect(page.getByRole('main')).toContainText(username);

@@ -28,6 +28,10 @@ function summary(kind: string, detail: unknown): string | null {
   if (kind === 'comm_loss') return `Device ${String(d.deviceId)} silent since ${String(d.since)}`;
   if (kind === 'quarantine_escalation') return `Quarantine #${String(d.quarantineId)} (${String(d.reason)}), ${String(d.ageMin)} min — to regulatory affairs`;
   if (kind === 'chain_verify_failed') return `Chain ${String(d.chainId)}`;
+  if (kind === 'backup_failed') return `Scheduled backup of ${String(d.scheduledFor)}: ${String(d.error)}`;
+  if (kind === 'backup_overdue') return `No backup since ${String(d.lastBackupAt)}`;
+  if (kind === 'backup_drill_failed') return `${String(d.fileName ?? d.backupId)}: ${String(d.reason)}`;
+  if (kind === 'backup_drill_overdue') return d.lastPassedDrillAt ? `Last passed drill ${String(d.lastPassedDrillAt)}` : 'No restore drill has passed yet';
   if (kind === 'broker_drift' || kind === 'broker_change_mismatch') {
     const diffs = (d.differences as Array<{ subject: string; change: string }> | undefined) ?? [];
     const more = [...diffs.map((x) => `${x.subject} ${x.change}`), ...((d.refused as string[] | undefined) ?? []), ...((d.saveErrors as string[] | undefined) ?? [])];
