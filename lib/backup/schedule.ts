@@ -129,7 +129,8 @@ export async function runBackupSchedule(
   const pre = await scheduleState(db, { now, env });
   if (!pre.backupDue && !pre.drillDue) return {};
   try {
-    return await withBackupLock(opts.ownerUrl, backupDir(env), async () => {
+    // The directory createBackup writes to (CUSTOS_BACKUP_DIR of this process).
+    return await withBackupLock(opts.ownerUrl, backupDir(), async () => {
       const st = await scheduleState(db, { now, env }); // another process may have run it meanwhile
       const out: TScheduleRun = {};
       if (st.backupDue) {

@@ -273,6 +273,9 @@ describe('encrypted backup and restore on PostgreSQL', () => {
       expect((await t.db.backup.findUniqueOrThrow({ where: { id: created.id }, select: { status: true } })).status).toBe('failed');
       const alerts = await sql(t.ownerUrl, "SELECT detail FROM security_alerts WHERE kind = 'backup_drill_failed'");
       expect(alerts.map((x) => x.detail.backupId)).toContain(created.id);
+      // Raised like every alert: its own audit event (and a webhook delivery when configured).
+      const raised = await sql(t.ownerUrl, "SELECT actor_id, entity_id FROM audit_events WHERE action = 'alert.raise' AND new_value->>'kind' = 'backup_drill_failed'");
+      expect(raised).toContainEqual({ actor_id: 'system:alerts', entity_id: created.id });
     } finally {
       await owner.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete');
       await owner.query("UPDATE audit_events SET canonical = replace(canonical, 'Deviatlon', 'Deviation') WHERE seq = $1", [seq]);
