@@ -62,4 +62,21 @@ describe('custos backup CLI', () => {
     const [ev] = (await (await t.owner()).query(`SELECT actor_id FROM audit_events WHERE action = 'backup.created'`)).rows;
     expect(ev.actor_id).toBe('system:cli');
   });
+
+  it('[11.10(c)] backup schedule says when the worker backs up and drills next; backup prune applies retention now, keeping the newest verified backup', async () => {
+    const sched = await custos(['backup', 'schedule']);
+    expect(sched.code).toBe(0);
+    expect(sched.stdout).toContain('backups daily at 02:00 UTC; restore drill weekly on Sunday after the backup');
+    expect(sched.stdout).toMatch(/next backup: (due now|\d{4}-\d\d-\d\dT02:00:00\.000Z)/);
+    const second = JSON.parse((await custos(['backup', 'create', '--json'])).stdout) as { id: string };
+    const owner = await t.owner();
+    await owner.query("UPDATE backups SET created_at = created_at - interval '200 days'");
+    const pruned = await custos(['backup', 'prune', '--json']);
+    expect(pruned.code).toBe(0);
+    const verified = (await owner.query(`SELECT id FROM backups WHERE status = 'verified'`)).rows[0].id as string;
+    // The newer backup is older than the retention and never drilled: it goes; the verified one stays.
+    expect(JSON.parse(pruned.stdout)).toEqual({ pruned: [second.id], kept: verified });
+    const [ev] = (await owner.query(`SELECT actor_id FROM audit_events WHERE action = 'backup.pruned' AND entity_id = $1`, [second.id])).rows;
+    expect(ev.actor_id).toBe('system:cli');
+  });
 });
