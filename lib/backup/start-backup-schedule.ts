@@ -1,8 +1,10 @@
+import { runQueuedRestores } from '@/lib/backup/restore-backup';
 import { checkBackupOverdue, parseBackupSchedule, runBackupSchedule } from '@/lib/backup/schedule';
 import type { TDb } from '@/lib/db/client';
 
 /**
- * The worker's backup duty (and so `npm start`'s): every CUSTOS_BACKUP_CHECK_S (default 60) the
+ * The worker's backup duty (and so `npm start`'s): every CUSTOS_BACKUP_CHECK_S (default 60)
+ * approved restores queued for the worker are carried out (lib/backup/restore-backup.ts), the
  * schedule is checked (lib/backup/schedule.ts) and the overdue alerts evaluated. A check is
  * never overlapped by the next; several workers share the work through the backup lock.
  */
@@ -15,6 +17,7 @@ export function startBackupSchedule(db: TDb, opts: { ownerUrl: string; env?: Nod
   const timer = setInterval(() => {
     if (busy) return;
     busy = (async () => {
+      await runQueuedRestores(db, { ownerUrl: opts.ownerUrl, log }); // approved, too large to restore inside the approval
       await runBackupSchedule(db, { ownerUrl: opts.ownerUrl, env, log });
       await checkBackupOverdue(db, { env });
     })()

@@ -30,6 +30,7 @@ function summary(kind: string, detail: unknown): string | null {
   if (kind === 'chain_verify_failed') return `Chain ${String(d.chainId)}`;
   if (kind === 'backup_failed') return `Scheduled backup of ${String(d.scheduledFor)}: ${String(d.error)}`;
   if (kind === 'backup_overdue') return `No backup since ${String(d.lastBackupAt)}`;
+  if (kind === 'backup_restore_failed') return `${String(d.changeRequest)}: ${String(d.reason)}`;
   if (kind === 'backup_drill_failed') return `${String(d.fileName ?? d.backupId)}: ${String(d.reason)}`;
   if (kind === 'backup_drill_overdue') return d.lastPassedDrillAt ? `Last passed drill ${String(d.lastPassedDrillAt)}` : 'No restore drill has passed yet';
   if (kind === 'broker_drift' || kind === 'broker_change_mismatch') {
