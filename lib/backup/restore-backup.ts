@@ -176,15 +176,20 @@ export async function restoreBackup(tx: TTx, cr: { id: string; number?: string; 
  * (`backup.restore_completed` naming the new database, or `backup.restore_failed` with the reason
  * and a `backup_restore_failed` alert); a restore is attempted once.
  */
-export async function runQueuedRestores(db: TDb, opts: { ownerUrl: string; chainId?: string; log?: (line: string) => void }): Promise<Array<{ changeRequest: string; ok: boolean; reason: string | null }>> {
-  const chainId = opts.chainId ?? defaultChainId();
-  const pending = await db.$queryRaw<Array<{ cr_id: string; plan: TRestorePlan }>>`
-    SELECT a.entity_id AS cr_id, a.new_value->'effect'->'plan' AS plan FROM audit_events a
+/** Approved restores queued for the worker and not carried out yet, oldest first. */
+export async function queuedRestores(db: TDb, chainId = defaultChainId()): Promise<Array<{ cr_id: string; plan: TRestorePlan; approved_at: Date }>> {
+  return db.$queryRaw<Array<{ cr_id: string; plan: TRestorePlan; approved_at: Date }>>`
+    SELECT a.entity_id AS cr_id, a.new_value->'effect'->'plan' AS plan, a.occurred_at AS approved_at FROM audit_events a
     WHERE a.chain_id = ${chainId} AND a.action = 'change_request.apply' AND a.new_value->>'kind' = 'backup.restore'
       AND a.new_value->'effect'->>'queued' = 'true'
       AND NOT EXISTS (SELECT 1 FROM audit_events f WHERE f.chain_id = a.chain_id AND f.entity_type = 'ChangeRequest' AND f.entity_id = a.entity_id
                       AND f.action IN ('backup.restore_completed', 'backup.restore_failed'))
     ORDER BY a.seq`;
+}
+
+export async function runQueuedRestores(db: TDb, opts: { ownerUrl: string; chainId?: string; log?: (line: string) => void }): Promise<Array<{ changeRequest: string; ok: boolean; reason: string | null }>> {
+  const chainId = opts.chainId ?? defaultChainId();
+  const pending = await queuedRestores(db, chainId);
   if (pending.length === 0) return [];
   const done: Array<{ changeRequest: string; ok: boolean; reason: string | null }> = [];
   try {

@@ -9,6 +9,7 @@ import { UtcTime } from '@/components/ui/utc-time';
 import { requirePageUser } from '@/lib/auth/require-user';
 import { backupDir, DRILL_OVERDUE_DAYS, retentionDays } from '@/lib/backup/config';
 import { listBackups } from '@/lib/backup/list-backups';
+import { queuedRestores } from '@/lib/backup/restore-backup';
 import { scheduleState } from '@/lib/backup/schedule';
 import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
@@ -36,6 +37,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
   const cursor = sp.after && /^[0-9a-f-]{36}$/.test(sp.after) ? sp.after : null;
   const o = await listBackups(getDb(), { cursor, pageSize: 25 });
   const sched = await scheduleState(getDb());
+  const queued = await queuedRestores(getDb());
   const manage = can(user, 'backups.manage');
   return (
     <>
@@ -44,6 +46,15 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
         description={`Encrypted (AES-256-GCM) full backups in ${backupDir()}, kept ${retentionDays()} days; each is signed and named in the audit chain. Backups leave through that directory only. A restore is a change request approved by two other administrators (21 CFR 11.10(c), Annex 11 §7.2).`}
         actions={<BackUpNow allowed={manage} />}
       />
+      {queued.map((q) => (
+        <Alert key={q.cr_id} tone="info">
+          Restore of {q.plan.fileName} approved in{' '}
+          <Link className="font-medium underline" href={`/change-requests/${q.cr_id}`}>
+            {q.plan.number}
+          </Link>{' '}
+          (<UtcTime iso={q.approved_at.toISOString()} className="" />): too large to restore within the approval, the worker restores it at its next check.
+        </Alert>
+      ))}
       <Card title="Schedule" description={sched.schedule.minuteOfDay === null ? 'Scheduled backups are off (CUSTOS_BACKUP_SCHEDULE=off): backups are written only on demand.' : `Backups run ${sched.schedule.text}, by the worker (npm start runs it).`}>
         {sched.schedule.minuteOfDay !== null && (
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm" data-testid="backup-schedule">
