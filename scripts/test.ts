@@ -86,6 +86,8 @@ async function e2e() {
     APP_DATABASE_URL: appUrlObj.toString(),
     CUSTOS_SIGNING_KEY_FILE: path.join(keyDir, 'audit-signing-key.pem'),
     CUSTOS_SECRETS_KEY_FILE: path.join(keyDir, 'secrets.key'),
+    CUSTOS_BACKUP_KEY_FILE: path.join(keyDir, 'backup.key'),
+    CUSTOS_BACKUP_DIR: path.join(keyDir, 'backups'),
     NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
     NEXTAUTH_URL: `http://127.0.0.1:${E2E_PORT}`,
     NEXT_TELEMETRY_DISABLED: '1',

@@ -6,6 +6,7 @@ import { checkCommLoss } from '@/lib/ingest/check-comm-loss';
 import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { startAlertJobs } from '@/lib/alerts/start-alert-jobs';
+import { startBackupSchedule } from '@/lib/backup/start-backup-schedule';
 import { startBrokerOperations } from '@/lib/broker/start-broker-operations';
 import { serveWorkerMetrics } from '@/lib/metrics/serve-metrics';
 import { logger } from '@/lib/log/logger';
@@ -70,12 +71,13 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
   if (metrics.url) log(`metrics on ${metrics.url}`);
   const broker = await startBrokerOperations(prisma, env, log);
   const alerts = startAlertJobs(prisma, env, log);
+  const backups = startBackupSchedule(prisma, { ownerUrl: db.ownerUrl, env, log });
   return {
     subs,
     async stop() {
       clearInterval(commLoss);
       clearInterval(stats);
-      await Promise.all([alerts.stop(), broker.stop(), metrics.close()]);
+      await Promise.all([alerts.stop(), backups.stop(), broker.stop(), metrics.close()]);
       await Promise.all(subs.map((s) => s.stop()));
       const committed = subs.reduce((a, s) => a + s.stats.committed, 0);
       log(`stopped: committed ${committed} message(s) in ${subs.reduce((a, s) => a + s.stats.batches, 0)} batch(es)`);

@@ -42,7 +42,7 @@ export interface TEsignDialogProps {
   requiredMeaning: TSignatureMeaning;
   /** A rejection must say why. */
   commentRequired?: boolean;
-  /** The comment field's label when it is required (default "Reason for rejection"). */
+  /** The comment field's label when the default ("Reason for rejection" / "Comment (optional)") does not fit. */
   commentLabel?: string;
   /** Continuous-session signing (11.200(a)(1)(i)): only the password is re-entered. */
   abbreviated?: boolean;
@@ -150,7 +150,7 @@ function EsignModal({
           {...fieldProps('meaning')}
         />
         <Textarea
-          label={commentRequired ? (commentLabel ?? 'Reason for rejection') : 'Comment (optional)'}
+          label={commentLabel ?? (commentRequired ? 'Reason for rejection' : 'Comment (optional)')}
           name="comment"
           required={commentRequired}
           rows={2}

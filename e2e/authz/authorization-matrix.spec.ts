@@ -77,6 +77,8 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { userId: NOWHERE },
   // No reason: nothing goes live.
   'app/admin/site/actions.ts#goLiveAction': {},
+  // No content hash, no comment, no credentials: nothing is acknowledged.
+  'app/admin/security-alerts/actions.ts#acknowledgeAlertAction': { alertId: '999999999', meaning: 'RESPONSIBILITY' },
   // One call per kind (its permission differs); the reason is missing, so nothing is requested.
   'app/change-requests/actions.ts#requestChangeAction': { targetUserId: NOWHERE, targetRoleId: NOWHERE },
   'app/change-requests/actions.ts#decideAction': { id: NOWHERE, decision: 'approve', meaning: 'APPROVAL' },

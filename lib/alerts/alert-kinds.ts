@@ -14,6 +14,8 @@ export const ALERT_KINDS = {
   broker_drift: { label: 'Broker differs from the approved baseline', severity: 'critical' },
   broker_change_mismatch: { label: 'Broker change not applied as approved', severity: 'critical' },
   backup_failed: { label: 'Backup failed', severity: 'critical' },
+  backup_overdue: { label: 'Scheduled backup overdue', severity: 'high' },
+  backup_restore_failed: { label: 'Approved restore failed', severity: 'critical' },
   drill_failed: { label: 'Restore drill failed', severity: 'critical' },
   backup_drill_failed: { label: 'Backup drill failed', severity: 'critical' },
   backup_drill_overdue: { label: 'Backup drill overdue', severity: 'high' },

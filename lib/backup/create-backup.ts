@@ -45,13 +45,24 @@ export const CUSTOS_VERSION = process.env.npm_package_version || '0.1.0';
  */
 export async function createBackup(
   db: TDb,
-  opts: { actor: TAuditActor; ownerUrl?: string; chainId?: string; onProgress?: (p: TBackupProgress) => void; chunkSize?: number },
+  opts: {
+    actor: TAuditActor;
+    ownerUrl?: string;
+    chainId?: string;
+    onProgress?: (p: TBackupProgress) => void;
+    chunkSize?: number;
+    /** The caller holds the backup lock already (the scheduler: it re-checks what is due under it). */
+    locked?: boolean;
+    /** The scheduled run this backup is (ISO time of its slot), recorded in `backup.created`. */
+    scheduledFor?: string;
+  },
 ): Promise<TCreatedBackup> {
   const ownerUrl = opts.ownerUrl ?? ownerDatabaseUrl();
   const chainId = opts.chainId ?? defaultChainId();
   const dir = backupDir();
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  return withBackupLock(ownerUrl, dir, async () => {
+  const underLock = <T>(fn: () => Promise<T>) => (opts.locked ? fn() : withBackupLock(ownerUrl, dir, fn));
+  return underLock(async () => {
     const key = loadOrCreateBackupKey();
     const server = loadOrCreateServerKey().key;
     const id = randomUUID();
@@ -162,6 +173,7 @@ export async function createBackup(
                 chainHead: manifest.chain,
                 checkpointSeq: state.checkpoint?.seq ?? null,
                 keyId: key.keyIdHex,
+                ...(opts.scheduledFor ? { scheduledFor: opts.scheduledFor } : {}),
               },
               contextRef: `Backup:${id}`,
             },

@@ -41,6 +41,7 @@ export async function listBackups(db: TDb, opts: { cursor?: string | null; pageS
       drills: { orderBy: { finishedAt: 'desc' }, take: 1, select: { ok: true, finishedAt: true, result: true } },
     },
   });
+  const first = await db.backup.findFirst({ where: { status: { not: 'pruned' } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { createdAt: true } });
   const last = await db.backupDrill.findFirst({ orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }], select: { ok: true, finishedAt: true, backupId: true, result: true } });
   const reasonOf = (r: unknown) => ((r as { reason?: string | null } | null)?.reason ?? null);
   return {
@@ -60,13 +61,16 @@ export async function listBackups(db: TDb, opts: { cursor?: string | null; pageS
     })),
     nextCursor: rows.length > take ? rows[take - 1].id : null,
     lastDrill: last ? { ok: last.ok, finishedAt: last.finishedAt, backupId: last.backupId, reason: reasonOf(last.result) } : null,
-    drillOverdue: isDrillOverdue(last?.finishedAt ?? null, rows.length > 0),
+    drillOverdue: isDrillOverdue(last?.finishedAt ?? null, first?.createdAt ?? null),
   };
 }
 
-/** No drill for more than DRILL_OVERDUE_DAYS while backups exist. */
-export function isDrillOverdue(lastDrillAt: Date | null, haveBackups: boolean, now = new Date()): boolean {
-  if (!haveBackups) return false;
-  if (!lastDrillAt) return true;
-  return now.getTime() - lastDrillAt.getTime() > DRILL_OVERDUE_DAYS * 86_400_000;
+/**
+ * No drill for more than DRILL_OVERDUE_DAYS while backups exist (counted from the oldest backup
+ * kept when there has been no drill yet: a new site is not overdue on its first day).
+ */
+export function isDrillOverdue(lastDrillAt: Date | null, firstBackupAt: Date | null, now = new Date()): boolean {
+  if (!firstBackupAt) return false;
+  const since = lastDrillAt ?? firstBackupAt;
+  return now.getTime() - since.getTime() > DRILL_OVERDUE_DAYS * 86_400_000;
 }

@@ -26,8 +26,7 @@ export async function pruneBackups(db: TDb, opts: { actor: TAuditActor; now?: Da
   const pruned: string[] = [];
   for (const b of old) {
     await db.$transaction(async (tx) => {
-      await tx.backup.update({ where: { id: b.id }, data: { status: 'pruned', prunedAt: new Date() }, select: { id: true } });
-      await appendAudit(tx, [
+      const [ev] = await appendAudit(tx, [
         {
           actor: opts.actor,
           action: 'backup.pruned',
@@ -39,6 +38,7 @@ export async function pruneBackups(db: TDb, opts: { actor: TAuditActor; now?: Da
           contextRef: `Backup:${b.id}`,
         },
       ]);
+      await tx.backup.update({ where: { id: b.id }, data: { status: 'pruned', prunedAt: new Date(ev.occurredAt) }, select: { id: true } });
     });
     const file = path.join(backupDir(), b.fileName);
     await rm(file, { force: true });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { raiseAlert } from '@/lib/alerts/raise-alert';
 import { appendAudit } from '@/lib/audit/append-audit';
 import type { TAuditActor } from '@/lib/audit/events';
 import { backupDir } from '@/lib/backup/config';
@@ -30,7 +31,18 @@ export interface TDrillResult {
  * the whole chain and its head against the manifest, then drops it. The result is recorded (drill
  * row, backup status, `backup.drill` event); a failure raises an alert.
  */
-export async function runDrill(db: TDb, opts: { actor: TAuditActor; backupId?: string; ownerUrl?: string }): Promise<TDrillResult> {
+export async function runDrill(
+  db: TDb,
+  opts: {
+    actor: TAuditActor;
+    backupId?: string;
+    ownerUrl?: string;
+    /** The caller holds the backup lock already (the scheduler). */
+    locked?: boolean;
+    /** The scheduled (weekly) drill this is, ISO time of its slot, recorded in `backup.drill`. */
+    scheduledFor?: string;
+  },
+): Promise<TDrillResult> {
   const backup = await db.backup.findFirst({
     where: opts.backupId ? { id: opts.backupId } : { status: { not: 'pruned' } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -42,7 +54,8 @@ export async function runDrill(db: TDb, opts: { actor: TAuditActor; backupId?: s
   const started = new Date();
   const drillId = randomUUID();
 
-  const outcome = await withBackupLock(ownerUrl, backupDir(), async () => {
+  const underLock = <T>(fn: () => Promise<T>) => (opts.locked ? fn() : withBackupLock(ownerUrl, backupDir(), fn));
+  const outcome = await underLock(async () => {
     let check: TScratchCheck | null = null;
     let reason: string | null = null;
     try {
@@ -86,6 +99,7 @@ export async function runDrill(db: TDb, opts: { actor: TAuditActor; backupId?: s
     headMatchesManifest: outcome.check?.headMatchesManifest ?? false,
     signaturesChecked: outcome.check?.signaturesChecked ?? null,
     durationMs: result.durationMs,
+    ...(opts.scheduledFor ? { scheduledFor: opts.scheduledFor } : {}),
   };
   await db.$transaction(async (tx) => {
     await tx.backupDrill.create({
@@ -97,7 +111,6 @@ export async function runDrill(db: TDb, opts: { actor: TAuditActor; backupId?: s
       data: ok ? { status: 'verified', verifiedAt: finished } : { status: 'failed' },
       select: { id: true },
     });
-    if (!ok) await tx.securityAlert.create({ data: { kind: 'backup_drill_failed', detail: { backupId: backup.id, drillId, reason: outcome.reason } }, select: { id: true } });
     await appendAudit(tx, [
       {
         actor: opts.actor,
@@ -109,6 +122,15 @@ export async function runDrill(db: TDb, opts: { actor: TAuditActor; backupId?: s
         contextRef: `Backup:${backup.id}/drill:${drillId}`,
       },
     ]);
+    if (!ok) {
+      await raiseAlert(tx, {
+        kind: 'backup_drill_failed',
+        dedupKey: `backup_drill_failed:${drillId}`,
+        detail: { backupId: backup.id, drillId, fileName: backup.fileName, reason: outcome.reason },
+        entity: { type: 'Backup', id: backup.id },
+        reason: `restore drill of ${backup.fileName} failed: ${outcome.reason}`,
+      });
+    }
   });
   return result;
 }

@@ -6,7 +6,8 @@ const globalForGauges = globalThis as unknown as { custosDbGauges?: boolean };
 
 /**
  * Gauges read from the database at scrape time: the chain heads, the last successful
- * verification of each chain, held quarantine by age. Registered once per process.
+ * verification of each chain, held quarantine by age, the last good backup and passed drill.
+ * Registered once per process.
  */
 export function registerDbGauges(db: TDb, opts: { escalateMin?: number } = {}): void {
   if (globalForGauges.custosDbGauges) return;
@@ -22,6 +23,23 @@ export function registerDbGauges(db: TDb, opts: { escalateMin?: number } = {}): 
   });
   const held = new client.Gauge({ name: 'custos_quarantine_held', help: 'Quarantined payloads not yet reconciled, by age', labelNames: ['age_bucket'], registers: r });
   const buckets = [`under_${escalateMin}m`, `${escalateMin}m_to_1h`, '1h_to_24h', 'over_24h'];
+  // Backups: exposed once the first backup (drill) exists, so "no series" means "never" rather
+  // than a timestamp of 0 that an alert rule would read as 56 years overdue.
+  let lastBackup: client.Gauge | null = null;
+  let lastDrill: client.Gauge | null = null;
+  addScrapeCollector(async () => {
+    const [b] = await db.$queryRaw<Array<{ backup: Date | null; drill: Date | null }>>`
+      SELECT (SELECT max(created_at) FROM backups WHERE status IN ('created', 'verified')) AS backup,
+             (SELECT max(finished_at) FROM backup_drills WHERE ok) AS drill`;
+    if (b.backup) {
+      lastBackup ??= new client.Gauge({ name: 'custos_backup_last_success_timestamp_seconds', help: 'When the newest backup that is not failed or pruned was written', registers: r });
+      lastBackup.set(b.backup.getTime() / 1000);
+    }
+    if (b.drill) {
+      lastDrill ??= new client.Gauge({ name: 'custos_backup_drill_last_success_timestamp_seconds', help: 'When a restore drill last passed (chain and manifest head verified in a throwaway restore)', registers: r });
+      lastDrill.set(b.drill.getTime() / 1000);
+    }
+  });
   addScrapeCollector(async () => {
     const heads = await db.auditChainHead.findMany({ select: { chainId: true, seq: true } });
     head.reset();

@@ -41,6 +41,7 @@ export const ACTION_ACCESS: Record<string, TAccess> = {
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { who: 'change-kind', kind: 'broker.apply' },
   'app/admin/site/actions.ts#goLiveAction': needs('site.commission'),
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { who: 'change-kind', kind: 'user.unlock' },
+  'app/admin/security-alerts/actions.ts#acknowledgeAlertAction': needs('security_alerts.acknowledge'),
   'app/change-requests/actions.ts#requestChangeAction': { who: 'change-kind', kind: 'from-form' },
   'app/change-requests/actions.ts#decideAction': needs('change_requests.approve'),
   // Only the requester may cancel a request or see its one-time password (checked by the service).

@@ -2,7 +2,12 @@ import { SYSTEM_CLI } from '@/lib/audit/events';
 import { createBackup } from '@/lib/backup/create-backup';
 import { listBackups } from '@/lib/backup/list-backups';
 import { BackupRefused, openBackup, verifyBackupFile } from '@/lib/backup/open-backup';
+import { backupDir } from '@/lib/backup/config';
+import { withBackupLock } from '@/lib/backup/lock';
+import { pruneBackups } from '@/lib/backup/prune-backups';
 import { runDrill } from '@/lib/backup/run-drill';
+import { scheduleState } from '@/lib/backup/schedule';
+import { ownerDatabaseUrl } from '@/lib/config/database-url';
 import { UsageError, parseFlags } from './args';
 import { print, withDb } from './context';
 
@@ -10,7 +15,9 @@ export const BACKUP_USAGE = `  backup create                    encrypted backup
   backup list [--limit N]          backups, newest first: status, size, chain head, last drill
   backup verify --id ID            check the manifest signature and decrypt every chunk (restores nothing)
   backup drill [--id ID]           restore the newest backup (or ID) into a throwaway database and verify the chain (audited)
-  backup restore --id ID           show what a restore of ID needs: a backup.restore change request with its manifest hash`;
+  backup restore --id ID           show what a restore of ID needs: a backup.restore change request with its manifest hash
+  backup prune                     remove backups older than CUSTOS_BACKUP_RETENTION_DAYS now (audited; never the newest verified one)
+  backup schedule                  when the worker backs up and drills next (CUSTOS_BACKUP_SCHEDULE, CUSTOS_BACKUP_DRILL_DAY)`;
 
 export async function backupCommand(verb: string | undefined, rest: string[]): Promise<number> {
   if (verb === 'create') {
@@ -57,6 +64,26 @@ export async function backupCommand(verb: string | undefined, rest: string[]): P
     if (!row) throw new UsageError(`no backup ${String(f.id)}`);
     const out = { kind: 'backup.restore', payload: { backupId: row.id, manifestHash: Buffer.from(row.manifestHash).toString('hex') }, status: row.status };
     print({ json: Boolean(f.json) }, out, `restore of ${row.fileName} needs a backup.restore change request with backupId ${row.id} and manifestHash ${out.payload.manifestHash}, approved by two administrators other than the requester (Backup page)`);
+    return 0;
+  }
+  if (verb === 'prune') {
+    const f = parseFlags(rest, {});
+    // Under the backup lock: never while a drill or restore reads a file it would remove.
+    const r = await withDb((db) => withBackupLock(ownerDatabaseUrl(), backupDir(), () => pruneBackups(db, { actor: SYSTEM_CLI })));
+    print({ json: Boolean(f.json) }, r, `pruned ${r.pruned.length} backup(s)${r.kept ? `; newest verified kept: ${r.kept}` : ''}`);
+    return 0;
+  }
+  if (verb === 'schedule') {
+    const f = parseFlags(rest, {});
+    const s = await withDb((db) => scheduleState(db));
+    const when = (due: boolean, at: Date | null) => (at === null ? 'off' : due ? 'due now (the worker runs it at its next check)' : at.toISOString());
+    print(
+      { json: Boolean(f.json) },
+      s,
+      s.schedule.minuteOfDay === null
+        ? 'scheduled backups are off (CUSTOS_BACKUP_SCHEDULE=off)'
+        : `backups ${s.schedule.text}\nnext backup: ${when(s.backupDue, s.nextBackupAt)}\nnext drill:  ${when(s.drillDue, s.nextDrillAt)}`,
+    );
     return 0;
   }
   throw new UsageError(`unknown command: backup ${verb ?? ''}`.trim());

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { HEADER_LEN } from '@/lib/backup/chunked-aead';
 import { BACKUP_ACTOR } from '@/lib/backup/config';
 import { createBackup } from '@/lib/backup/create-backup';
 import { openBackup } from '@/lib/backup/open-backup';
+import { runQueuedRestores } from '@/lib/backup/restore-backup';
 import { pruneBackups } from '@/lib/backup/prune-backups';
 import { checkScratch, dropScratch, restoreIntoScratch, scratchName } from '@/lib/backup/restore-scratch';
 import { runDrill } from '@/lib/backup/run-drill';
@@ -259,6 +260,78 @@ describe('encrypted backup and restore on PostgreSQL', () => {
     }
   });
 
+  it('[4-eyes] [Annex 11 §7.2] a restore too large for the approval transaction is queued by the last approval and carried out by the worker, once, with the same record', async () => {
+    const created = await createBackup(t.db, { actor: SYSTEM_CLI, ownerUrl: t.ownerUrl });
+    const [a, b, c] = await Promise.all([1, 2, 3].map(async () => {
+      const u = await makeUser(t.db, { roles: ['Administrator'], prefix: 'ADQ' });
+      return { ...u, s: await sessionUser(t.db, u) };
+    }));
+    const cr = await requestChange(t.db, a.s, { kind: 'backup.restore', payload: { backupId: created.id, manifestHash: created.manifestHash }, reason: 'Rebuild after storage loss' });
+    const decide = async (who: typeof a) => {
+      const view = await getChangeRequest(t.db, who.s, cr.id);
+      return decideChangeRequest(t.db, who.s, { id: cr.id, decision: 'approve', payloadHash: view.payloadHash, employeeId: who.employeeId, password: who.password });
+    };
+    const target = scratchName('custos_restored', cr.number);
+    process.env.CUSTOS_RESTORE_INLINE_MAX_MB = '0'; // every backup counts as large
+    try {
+      await decide(b);
+      expect(await decide(c)).toMatchObject({ status: 'applied', failureReason: null });
+      expect(await databaseExists(target)).toBe(false); // queued, not restored inside the approval
+      const [applied] = await sql(t.ownerUrl, "SELECT new_value FROM audit_events WHERE action = 'change_request.apply' AND entity_id = $1", [cr.id]);
+      expect(applied.new_value.effect).toMatchObject({ queued: true, backupId: created.id, manifestHash: created.manifestHash });
+
+      const r = await runQueuedRestores(t.db, { ownerUrl: t.ownerUrl });
+      expect(r).toEqual([{ changeRequest: cr.number, ok: true, reason: null }]);
+      expect(await runQueuedRestores(t.db, { ownerUrl: t.ownerUrl })).toEqual([]); // once
+      expect(await databaseExists(target)).toBe(true);
+      const [completed] = await sql(t.ownerUrl, "SELECT actor_id, new_value FROM audit_events WHERE action = 'backup.restore_completed' AND entity_id = $1", [cr.id]);
+      expect(completed).toMatchObject({ actor_id: 'system:change-control', new_value: { changeRequest: cr.number, restoredInto: { database: target } } });
+      const restoredUrl = Object.assign(new URL(t.ownerUrl), { pathname: `/${target}` }).toString();
+      const [ev] = await sql(restoredUrl, "SELECT new_value FROM audit_events WHERE action = 'backup.restored'");
+      expect(ev.new_value).toMatchObject({
+        changeRequest: cr.number,
+        approvedBy: [{ employeeId: b.employeeId }, { employeeId: c.employeeId }],
+        lostEvents: applied.new_value.effect.lostEvents, // as at the approval, not at the worker's run
+      });
+    } finally {
+      delete process.env.CUSTOS_RESTORE_INLINE_MAX_MB;
+      await sql(ADMIN_URL, `DROP DATABASE IF EXISTS ${target} WITH (FORCE)`);
+    }
+  });
+
+  it('[4-eyes] [Annex 11 §7.2] a queued restore that cannot be carried out is recorded as failed, once, and raises an alert', async () => {
+    const created = await createBackup(t.db, { actor: SYSTEM_CLI, ownerUrl: t.ownerUrl });
+    const [a, b, c] = await Promise.all([1, 2, 3].map(async () => {
+      const u = await makeUser(t.db, { roles: ['Administrator'], prefix: 'ADF' });
+      return { ...u, s: await sessionUser(t.db, u) };
+    }));
+    const cr = await requestChange(t.db, a.s, { kind: 'backup.restore', payload: { backupId: created.id, manifestHash: created.manifestHash }, reason: 'Restore test, file lost' });
+    const decide = async (who: typeof a) => {
+      const view = await getChangeRequest(t.db, who.s, cr.id);
+      return decideChangeRequest(t.db, who.s, { id: cr.id, decision: 'approve', payloadHash: view.payloadHash, employeeId: who.employeeId, password: who.password });
+    };
+    process.env.CUSTOS_RESTORE_INLINE_MAX_MB = '0';
+    const file = fileOf(created.fileName);
+    const kept = readFileSync(file);
+    try {
+      await decide(b);
+      await decide(c);
+      rmSync(file); // gone between the approval and the worker's run
+      const [r] = await runQueuedRestores(t.db, { ownerUrl: t.ownerUrl });
+      expect(r).toMatchObject({ changeRequest: cr.number, ok: false });
+      expect(r.reason).toMatch(/^The backup could not be restored: /);
+      expect(await runQueuedRestores(t.db, { ownerUrl: t.ownerUrl })).toEqual([]);
+      const [failed] = await sql(t.ownerUrl, "SELECT reason FROM audit_events WHERE action = 'backup.restore_failed' AND entity_id = $1", [cr.id]);
+      expect(failed.reason).toBe(r.reason);
+      const [alert] = await sql(t.ownerUrl, "SELECT severity, detail FROM security_alerts WHERE kind = 'backup_restore_failed'");
+      expect(alert).toMatchObject({ severity: 'critical', detail: { changeRequest: cr.number, backupId: created.id } });
+      expect(await databaseExists(scratchName('custos_restored', cr.number))).toBe(false);
+    } finally {
+      delete process.env.CUSTOS_RESTORE_INLINE_MAX_MB;
+      writeFileSync(file, kept);
+    }
+  });
+
   it('[Annex 11 §7.2] the drill detects a backup whose chain was tampered before encryption, and raises an alert', async () => {
     const owner = await t.owner();
     await owner.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete');
@@ -273,6 +346,9 @@ describe('encrypted backup and restore on PostgreSQL', () => {
       expect((await t.db.backup.findUniqueOrThrow({ where: { id: created.id }, select: { status: true } })).status).toBe('failed');
       const alerts = await sql(t.ownerUrl, "SELECT detail FROM security_alerts WHERE kind = 'backup_drill_failed'");
       expect(alerts.map((x) => x.detail.backupId)).toContain(created.id);
+      // Raised like every alert: its own audit event (and a webhook delivery when configured).
+      const raised = await sql(t.ownerUrl, "SELECT actor_id, entity_id FROM audit_events WHERE action = 'alert.raise' AND new_value->>'kind' = 'backup_drill_failed'");
+      expect(raised).toContainEqual({ actor_id: 'system:alerts', entity_id: created.id });
     } finally {
       await owner.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete');
       await owner.query("UPDATE audit_events SET canonical = replace(canonical, 'Deviatlon', 'Deviation') WHERE seq = $1", [seq]);

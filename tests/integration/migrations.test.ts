@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import { ALERT_KINDS } from '@/lib/alerts/alert-kinds';
 import { MIGRATIONS_DIR, MigrationError, migrate } from '@/lib/db/migrate';
 import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
 import { diffSchema, expectedColumns, readDatamodel, type TActualColumn } from '@/tests/helpers/prisma-dmmf';
@@ -175,6 +176,14 @@ describe('migrations', () => {
     } finally {
       await fresh.drop();
     }
+  });
+
+  it('[11.10(a)] the security_alerts kind constraint allows exactly the kinds of lib/alerts/alert-kinds.ts', async () => {
+    const c = await t.owner();
+    const { rows } = await c.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'security_alerts_kind_check'`);
+    await c.end();
+    const allowed = [...rows[0].def.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]).sort();
+    expect(allowed).toEqual(Object.keys(ALERT_KINDS).sort());
   });
 
   it('[11.10(a)] schema.prisma and the migrated database agree', async () => {

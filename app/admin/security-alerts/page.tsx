@@ -7,10 +7,15 @@ import { requirePageUser } from '@/lib/auth/require-user';
 import { getDb } from '@/lib/db/client';
 import { NotPermitted } from '@/app/admin/not-permitted';
 import { can } from '@/lib/rbac/require-permission';
-import { listSecurityAlerts } from '@/lib/users/list-security-alerts';
+import { listSecurityAlerts, type TSecurityAlertRow } from '@/lib/users/list-security-alerts';
 import { UnlockUserForm } from './unlock-user-form';
 import { UtcTime } from '@/components/ui/utc-time';
 import { alertLabel } from '@/lib/alerts/alert-kinds';
+import { ACK_MEANING, acknowledgementsOf, alertContent } from '@/lib/alerts/acknowledge-alert';
+import { authConfig } from '@/lib/auth/auth-config';
+import { EsignDialog } from '@/components/esign/esign-dialog';
+import { DisabledButton } from '@/components/ui/disabled-button';
+import { acknowledgeAlertAction } from './actions';
 
 export const metadata: Metadata = { title: 'Security alerts' };
 export const dynamic = 'force-dynamic';
@@ -23,12 +28,65 @@ function summary(kind: string, detail: unknown): string | null {
   if (kind === 'comm_loss') return `Device ${String(d.deviceId)} silent since ${String(d.since)}`;
   if (kind === 'quarantine_escalation') return `Quarantine #${String(d.quarantineId)} (${String(d.reason)}), ${String(d.ageMin)} min — to regulatory affairs`;
   if (kind === 'chain_verify_failed') return `Chain ${String(d.chainId)}`;
+  if (kind === 'backup_failed') return `Scheduled backup of ${String(d.scheduledFor)}: ${String(d.error)}`;
+  if (kind === 'backup_overdue') return `No backup since ${String(d.lastBackupAt)}`;
+  if (kind === 'backup_restore_failed') return `${String(d.changeRequest)}: ${String(d.reason)}`;
+  if (kind === 'backup_drill_failed') return `${String(d.fileName ?? d.backupId)}: ${String(d.reason)}`;
+  if (kind === 'backup_drill_overdue') return d.lastPassedDrillAt ? `Last passed drill ${String(d.lastPassedDrillAt)}` : 'No restore drill has passed yet';
   if (kind === 'broker_drift' || kind === 'broker_change_mismatch') {
     const diffs = (d.differences as Array<{ subject: string; change: string }> | undefined) ?? [];
     const more = [...diffs.map((x) => `${x.subject} ${x.change}`), ...((d.refused as string[] | undefined) ?? []), ...((d.saveErrors as string[] | undefined) ?? [])];
     return more.slice(0, 3).join('; ') || null;
   }
   return null;
+}
+
+function Acknowledgement({
+  row,
+  ack,
+  mayAck,
+  own,
+  signer,
+  abbreviated,
+}: {
+  row: TSecurityAlertRow;
+  ack: { printedName: string; employeeId: string; meaning: string; at: Date; comment: string | null } | undefined;
+  mayAck: boolean;
+  own: boolean;
+  signer: { displayName: string; employeeId: string };
+  abbreviated: boolean;
+}) {
+  if (row.acknowledgedAt) {
+    return (
+      <div className="text-xs text-slate-700" data-testid="alert-acknowledgement">
+        <Badge tone="ok">acknowledged</Badge> {ack ? `${ack.printedName} (${ack.employeeId}), ${ack.meaning.toLowerCase()}, ` : ''}
+        <UtcTime iso={row.acknowledgedAt.toISOString()} className="" />
+        {ack?.comment && <div className="mt-0.5 text-slate-600">“{ack.comment}”</div>}
+      </div>
+    );
+  }
+  if (!mayAck) return <DisabledButton size="sm" variant="secondary" reason="Needs the permission security_alerts.acknowledge">Acknowledge</DisabledButton>;
+  if (own) return <DisabledButton size="sm" variant="secondary" reason="An alert about your own account is acknowledged by someone else">Acknowledge</DisabledButton>;
+  return (
+    <EsignDialog
+      triggerLabel="Acknowledge"
+      triggerVariant="secondary"
+      subject={{
+        title: `Alert #${row.id}: ${alertLabel(row.kind)} (${row.severity})`,
+        contentHash: alertContent({ ...row, id: row.id }).hash.toString('hex'),
+        transitionLabel: 'Acknowledge the alert',
+        contextRef: `Alert:${row.id}/acknowledge`,
+      }}
+      meanings={[ACK_MEANING]}
+      requiredMeaning={ACK_MEANING}
+      commentRequired
+      commentLabel="What was done about it (required)"
+      abbreviated={abbreviated}
+      signer={signer}
+      action={acknowledgeAlertAction}
+      hiddenFields={{ alertId: row.id, contentHash: alertContent({ ...row, id: row.id }).hash.toString('hex') }}
+    />
+  );
 }
 
 export default async function SecurityAlertsPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -38,12 +96,16 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
   const before = sp.before && /^\d{1,18}$/.test(sp.before) ? BigInt(sp.before) : undefined;
   const { rows, openCount } = await listSecurityAlerts(getDb(), user, { before, take: 50 });
   const mayUnlock = can(user, 'users.unlock');
+  const mayAck = can(user, 'security_alerts.acknowledge');
+  const acks = await acknowledgementsOf(getDb(), rows.filter((r) => r.acknowledgedAt).map((r) => r.id));
+  const signer = { displayName: user.displayName, employeeId: user.employeeId };
+  const abbreviated = authConfig().continuousSessionSigning && user.signedAt !== null;
   const last = rows.at(-1);
   return (
     <>
       <PageHeader
         title="Security alerts"
-        description="Attempts at unauthorized use (21 CFR 11.300(d)), and operations alerts: silent devices, quarantine not reconciled in time, broken audit chains, broker drift — with severity, first and last seen."
+        description="Attempts at unauthorized use (21 CFR 11.300(d)), and operations alerts: silent devices, quarantine not reconciled in time, broken audit chains, broker drift, backups and restore drills — with severity, first and last seen. An alert is acknowledged by an electronic signature saying what was done."
         actions={<Badge tone={openCount ? 'danger' : 'ok'}>{openCount} open</Badge>}
       />
       <Card>
@@ -89,7 +151,10 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
                     {r.user && <span className="ml-2 text-xs text-slate-600">{r.user.locked ? 'locked' : 'not locked'}</span>}
                   </td>
                   <td className="py-1.5">
-                    {r.user?.locked ? <UnlockUserForm userId={r.user.id} employeeId={r.user.employeeId} allowed={mayUnlock} /> : null}
+                    <div className="flex flex-col items-start gap-1.5">
+                      {r.user?.locked ? <UnlockUserForm userId={r.user.id} employeeId={r.user.employeeId} allowed={mayUnlock} /> : null}
+                      <Acknowledgement row={r} ack={acks.get(r.id)} mayAck={mayAck} own={r.user?.id === user.id} signer={signer} abbreviated={abbreviated} />
+                    </div>
                   </td>
                 </tr>
               ))}
