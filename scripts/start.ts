@@ -10,7 +10,7 @@ import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
 import { portInUse, startEmbeddedBroker } from '@/lib/ingest/embedded-broker';
 import { bootstrapAdmin } from '@/lib/users/bootstrap-admin';
-import { startWorker } from './worker';
+import { superviseWorker } from './supervise';
 
 // `npm start`: everything on one machine. One line per step, so a newcomer sees progress.
 const step = (msg: string) => console.log(`custos: ${msg}`);
@@ -73,8 +73,12 @@ async function main() {
     stopBroker = broker.stop;
     step('MQTT broker: embedded Aedes on 127.0.0.1:1883 (MQTT 3.1.1, in memory; set MQTT_URL for a real broker)');
   }
-  const worker = await startWorker(process.env);
-  step('ingest worker: running (topics ' + (process.env.CUSTOS_MQTT_TOPICS || 'pharma/#') + ')');
+  // The worker is a supervised child process: restarted with backoff should it ever end.
+  const worker = superviseWorker({
+    env: { ...process.env, DATABASE_URL: db.ownerUrl, APP_DATABASE_URL: db.appUrl },
+    log: (line) => step(line),
+  });
+  step('ingest worker: running, supervised (topics ' + (process.env.CUSTOS_MQTT_TOPICS || 'pharma/#') + ')');
 
   if (needsBuild()) {
     step('building the web application (first start or sources changed; takes a minute or two)');

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { TDb } from '@/lib/db/client';
-import { getPgPool } from '@/lib/db/pg-pool';
+import { getPgPool, guardPool } from '@/lib/db/pg-pool';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { storeBatch, type TStoreResult } from '@/lib/ingest/store-batch';
 import { verifyInbound, type TAcceptedReading, type TInbound, type TRejected, type TVerdict } from '@/lib/ingest/verify-inbound';
@@ -11,7 +11,6 @@ import { observeIngestBatch } from '@/lib/metrics/ingest-metrics';
 const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_version']);
 /** Below this many messages a round trip to the verification threads costs more than it saves. */
 const POOLED_MIN = 32;
-const watchedPools = new WeakSet<pg.Pool>();
 
 export interface TIngestorOptions {
   maxBytes?: number;
@@ -37,13 +36,8 @@ export class Ingestor {
   constructor(db: TDb, opts: TIngestorOptions = {}) {
     this.keys = new DeviceKeyStore(db);
     this.maxBytes = opts.maxBytes ?? Number(process.env.CUSTOS_INGEST_MAX_BYTES ?? 64 * 1024);
-    this.pool = opts.pool ?? getPgPool();
-    if (!watchedPools.has(this.pool)) {
-      watchedPools.add(this.pool);
-      // An idle pooled connection that the server closes (restart, admin termination) is dropped
-      // by the pool and replaced on the next checkout; unhandled, the event would end the process.
-      this.pool.on('error', () => undefined);
-    }
+    // A connection the server ends fails the batch in flight, never the process (see guardPool).
+    this.pool = guardPool(opts.pool ?? getPgPool());
     const threads = opts.verifyThreads ?? Number(process.env.CUSTOS_INGEST_VERIFY_THREADS || 0);
     this.verifier = threads > 0 ? new VerifyPool(threads) : null;
   }

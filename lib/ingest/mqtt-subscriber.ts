@@ -49,6 +49,8 @@ export class AckAfterCommitSubscriber extends EventEmitter {
   private ping: NodeJS.Timeout | null = null;
   private stopped = false;
   private backoffMs = 250;
+  /** Grows while batches keep failing (database down), so redelivery is not a tight loop. */
+  private failureBackoffMs = 0;
   private nextId = 1;
   connected = false;
   stats = { received: 0, committed: 0, batches: 0, failures: 0, reconnects: 0 };
@@ -137,7 +139,7 @@ export class AckAfterCommitSubscriber extends EventEmitter {
       this.pending = [];
       if (!this.stopped) {
         this.stats.reconnects += 1;
-        const wait = this.backoffMs;
+        const wait = Math.max(this.backoffMs, this.failureBackoffMs);
         this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
         setTimeout(() => !this.stopped && this.connect(), wait);
       }
@@ -214,6 +216,7 @@ export class AckAfterCommitSubscriber extends EventEmitter {
       await this.o.onBatch(batch.map((b) => b.msg));
       this.stats.batches += 1;
       this.stats.committed += batch.length;
+      this.failureBackoffMs = 0;
       // In arrival order, and only on the connection the messages came from.
       if (socket === this.socket && this.connected) {
         const out: Buffer[] = [];
@@ -222,7 +225,8 @@ export class AckAfterCommitSubscriber extends EventEmitter {
       }
     } catch (e) {
       this.stats.failures += 1;
-      this.log(`ingest: batch of ${batch.length} not committed (${(e as Error).message}); nothing acknowledged, reconnecting for redelivery`);
+      this.failureBackoffMs = Math.min(Math.max(this.failureBackoffMs * 2, 250), 15_000);
+      this.log(`ingest: batch of ${batch.length} not committed (${(e as Error).message}); nothing acknowledged, reconnecting in ${this.failureBackoffMs} ms for redelivery`);
       socket?.destroy();
     } finally {
       this.flushing = false;

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { appendAuditPg } from '@/lib/audit/append-audit';
 import type { TAuditEventInput } from '@/lib/audit/events';
+import { inPooledTransaction } from '@/lib/db/pg-pool';
 import { applyReadingRules } from '@/lib/ingest/apply-reading-rules';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
@@ -26,24 +27,9 @@ export interface TStoreResult {
  */
 export async function storeBatch(pool: pg.Pool, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   if (accepted.length === 0 && rejected.length === 0) return { stored: 0, duplicates: 0, quarantined: 0, batchId: null };
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    // As the Prisma transaction this replaces did, give up on a statement (a lock wait) after a
-    // minute: the batch fails, nothing is acknowledged, the broker redelivers it.
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
-    try {
-      const result = await storeInTx(client, keys, accepted, rejected);
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      // A connection that cannot even roll back is not given back to the pool.
-      await client.query('ROLLBACK').catch((re: Error) => (broken = re));
-      throw e;
-    }
-  } finally {
-    client.release(broken);
-  }
+  // As the Prisma transaction this replaces did, give up on a statement (a lock wait) after a
+  // minute: the batch fails, nothing is acknowledged, the broker redelivers it.
+  return inPooledTransaction(pool, (client) => storeInTx(client, keys, accepted, rejected), `SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
 }
 
 interface TRow {

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import mqtt from 'mqtt';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runVerification } from '@/lib/audit/run-verification';
+import { SYSTEM_CLI } from '@/lib/audit/events';
+import { registerDevice } from '@/lib/devices/register-device';
+import { buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
+import { superviseWorker } from '@/scripts/supervise';
+import { startMosquitto } from '@/tests/helpers/mosquitto';
+import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
+
+// The ingest worker against the faults of an ordinary day: its database connections ended
+// under load, a reading that cannot be stored, a replayed gateway body, a worker clock that is
+// wrong. Real PostgreSQL and Mosquitto; the worker as its own process where the fault is one.
+
+let t: TTestDatabase;
+let owner: pg.Client;
+let broker: Awaited<ReturnType<typeof startMosquitto>>;
+const secret = randomBytes(32);
+
+beforeAll(async () => {
+  t = await createTestDatabase('ingest_resilience');
+  owner = await t.owner();
+  broker = await startMosquitto();
+  await registerDevice(t.db, { id: 'EDGE-R-1', key: { hmacSecretHex: secret.toString('hex') } }, SYSTEM_CLI);
+}, 60_000);
+afterAll(async () => {
+  await broker?.stop();
+  await t?.drop();
+});
+
+/** Counts read as the owner: the application role's connections are the ones being ended. */
+const count = async (q: string, params: unknown[] = []) => (await owner.query<{ n: number }>(q, params)).rows[0].n;
+
+async function publishAll(payloads: Buffer[], topic: string, window = 200) {
+  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: `pub-${randomBytes(3).toString('hex')}` });
+  for (let i = 0; i < payloads.length; i += window) {
+    await Promise.all(payloads.slice(i, i + window).map((p) => client.publishAsync(topic, p, { qos: 1 })));
+  }
+  await client.endAsync();
+}
+
+async function waitFor(fn: () => Promise<boolean>, ms: number, what: string) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function workerEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, DATABASE_URL: t.ownerUrl, APP_DATABASE_URL: t.appUrl, MQTT_URL: broker.url, CUSTOS_WORKER_QUIET: '1', CUSTOS_WORKER_METRICS_ADDR: 'off', CUSTOS_LOG_FORMAT: 'json', ...env };
+}
+
+function startWorkerProcess(env: Record<string, string>): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
+  let out = '';
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], { env: workerEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/"msg":"consuming/.test(out)) resolve();
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+  });
+  return { proc, output: () => out, ready };
+}
+
+/** Ends every connection of the application role to this test's database (as an operator or a failover would). */
+async function terminateAppConnections(): Promise<number> {
+  const r = await owner.query<{ n: number }>(
+    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND usename = 'custos_app' AND pid <> pg_backend_pid()",
+    [t.name],
+  );
+  return r.rows[0].n;
+}
+
+describe('the ingest worker survives its database', () => {
+  it('[11.10(e)] pg_terminate_backend of the worker connections ×5 under load: 0 lost, 0 duplicated, the worker alive throughout', async () => {
+    const n = 12_000;
+    const start = Date.now();
+    const payloads = Array.from({ length: n }, (_, i) => buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: `${i}.5`, at: new Date(start - (n - i) * 1000) }));
+    const topic = 'pharma/resilience/terminate';
+    const w = startWorkerProcess({ CUSTOS_MQTT_CLIENT_ID: 'custos-terminate', CUSTOS_MQTT_TOPICS: 'pharma/resilience/terminate', });
+    await w.ready;
+    const q = `SELECT count(*)::int AS n FROM telemetry WHERE topic = '${topic}'`;
+    const publishing = publishAll(payloads, topic, 500);
+    let terminated = 0;
+    for (let k = 1; k <= 5; k++) {
+      await waitFor(async () => (await count(q)) >= k * 1500, 120_000, `${k * 1500} stored before termination ${k}`);
+      // A burst, so that some land on a connection checked out for a batch, mid-transaction.
+      for (let j = 0; j < 20; j++) {
+        terminated += await terminateAppConnections();
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      await new Promise((r) => setTimeout(r, 150));
+      expect(w.proc.exitCode, w.output().slice(-3000)).toBeNull();
+    }
+    await publishing;
+    await waitFor(async () => (await count(q)) >= n, 240_000, `all ${n} stored`).catch((e: Error) => {
+      throw new Error(`${e.message}; worker output: ${w.output().slice(-3000)}`);
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(w.proc.exitCode, w.output().slice(-3000)).toBeNull();
+    expect(w.proc.signalCode).toBeNull();
+    expect(terminated).toBeGreaterThanOrEqual(5);
+    expect(await count(q)).toBe(n);
+    expect(await count(`SELECT count(*)::int AS n FROM (SELECT value_text FROM telemetry WHERE topic = '${topic}' GROUP BY value_text HAVING count(*) > 1) d`)).toBe(0);
+    const exited = new Promise((r) => w.proc.once('exit', r));
+    w.proc.kill('SIGTERM');
+    await exited;
+    const c = await t.app();
+    const v = await runVerification(t.db, c, { actor: SYSTEM_CLI });
+    expect(v.ok).toBe(true);
+  }, 600_000);
+
+  it('[Annex 11 §16] npm start supervises the worker: a killed worker is restarted after a backoff, logged, and consumes again', async () => {
+    const lines: string[] = [];
+    const sup = superviseWorker({
+      env: workerEnv({ CUSTOS_MQTT_CLIENT_ID: 'custos-supervised', CUSTOS_MQTT_TOPICS: 'pharma/resilience/supervised' }),
+      log: (l) => lines.push(l),
+      initialBackoffMs: 300,
+    });
+    try {
+      await waitFor(async () => sup.child() !== null, 5000, 'the first worker');
+      const first = sup.child()!;
+      await new Promise((r) => setTimeout(r, 4000));
+      first.kill('SIGKILL');
+      await waitFor(async () => sup.restarts() === 1 && sup.child() !== null && sup.child() !== first, 10_000, 'the restart');
+      expect(lines.join('\n')).toMatch(/ingest worker exited \(SIGKILL\).*restarting in 300 ms \(restart 1\)/);
+      await publishAll([buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '3.5' })], 'pharma/resilience/supervised');
+      await waitFor(async () => (await count("SELECT count(*)::int AS n FROM telemetry WHERE topic = 'pharma/resilience/supervised'")) === 1, 30_000, 'the reading after the restart');
+    } finally {
+      await sup.stop();
+    }
+    expect(sup.restarts()).toBe(1);
+  }, 60_000);
+});
