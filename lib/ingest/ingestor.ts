@@ -1,12 +1,24 @@
 import type pg from 'pg';
 import type { TDb } from '@/lib/db/client';
-import { getPgPool, guardPool } from '@/lib/db/pg-pool';
+import { getPgPool, guardPool, isConnectionError } from '@/lib/db/pg-pool';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { storeBatch, type TStoreResult } from '@/lib/ingest/store-batch';
 import { verifyInbound, type TAcceptedReading, type TInbound, type TRejected, type TVerdict } from '@/lib/ingest/verify-inbound';
 import { VerifyPool } from '@/lib/ingest/verify-pool';
 import { parseDeviceTime } from '@/lib/ingest/reading-rules';
 import { observeIngestBatch } from '@/lib/metrics/ingest-metrics';
+
+/**
+ * An error that says the batch's content was refused (SQLSTATE class 22 data exception, 23
+ * integrity constraint, or no SQLSTATE at all), as opposed to a lost connection, a timeout, a
+ * deadlock or exhausted resources — those fail the whole batch, which is redelivered.
+ */
+function isContentError(e: unknown): boolean {
+  if (isConnectionError(e)) return false;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith('22') || code.startsWith('23');
+}
 
 const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_version']);
 /** Below this many messages a round trip to the verification threads costs more than it saves. */
@@ -59,7 +71,8 @@ export class Ingestor {
       else rejected.push(v.rejected);
     }
     const started = performance.now();
-    const result = await storeBatch(this.pool, this.keys, accepted, rejected);
+    const culprits = new Map<TAcceptedReading, string>();
+    const result = await this.store(accepted, rejected, culprits);
     observeIngestBatch({
       received: messages.length,
       stored: result.stored,
@@ -71,8 +84,47 @@ export class Ingestor {
     });
     return {
       ...result,
-      verdicts: verdicts.map((v) => (v.ok ? { ok: true, dedupKey: v.reading.dedupKey.toString('hex') } : { ok: false, reason: v.rejected.reason })),
+      verdicts: verdicts.map((v) =>
+        !v.ok ? { ok: false, reason: v.rejected.reason } : culprits.has(v.reading) ? { ok: false, reason: 'store_failed' } : { ok: true, dedupKey: v.reading.dedupKey.toString('hex') },
+      ),
     };
+  }
+
+  /**
+   * Stores the batch; a batch the database refuses because of its content (a data or integrity
+   * error, not a lost connection or a lock wait) is split in halves until the message that
+   * fails is alone — the others commit, and that one is quarantined with the database's reason.
+   * No message can hold the messages behind it hostage to an endless redelivery.
+   */
+  private async store(accepted: TAcceptedReading[], rejected: TRejected[], culprits: Map<TAcceptedReading, string>): Promise<TStoreResult> {
+    try {
+      return await storeBatch(this.pool, this.keys, accepted, rejected);
+    } catch (e) {
+      if (!isContentError(e) || accepted.length + rejected.length === 0) throw e;
+      if (accepted.length === 1 && rejected.length === 0) {
+        const a = accepted[0];
+        const err = e as { code?: string; message?: string };
+        const detail = `the database refused the reading${err.code ? ` (SQLSTATE ${err.code})` : ''}: ${err.message ?? String(e)}`;
+        culprits.set(a, detail);
+        return storeBatch(this.pool, this.keys, [], [{ inbound: a.inbound, reason: 'store_failed', detail: detail.slice(0, 500), deviceHint: a.deviceId, rawSha256: a.rawSha256 }]);
+      }
+      if (accepted.length === 0 && rejected.length === 1) throw e;
+      // Quarantine first on its own, then the readings in halves.
+      const parts: Array<[TAcceptedReading[], TRejected[]]> =
+        accepted.length === 0
+          ? [[[], rejected.slice(0, rejected.length >> 1)], [[], rejected.slice(rejected.length >> 1)]]
+          : rejected.length > 0
+            ? [[[], rejected], [accepted, []]]
+            : [[accepted.slice(0, accepted.length >> 1), []], [accepted.slice(accepted.length >> 1), []]];
+      const results: TStoreResult[] = [];
+      for (const [a, r] of parts) results.push(await this.store(a, r, culprits));
+      return {
+        stored: results.reduce((n, x) => n + x.stored, 0),
+        duplicates: results.reduce((n, x) => n + x.duplicates, 0),
+        quarantined: results.reduce((n, x) => n + x.quarantined, 0),
+        batchId: results.map((x) => x.batchId).filter(Boolean).at(-1) ?? null,
+      };
+    }
   }
 
   /** Starts the verification threads ahead of the first batch (optional: they start on first use). */

@@ -49,6 +49,22 @@ function looksLikeGatewayBody(raw: Buffer): boolean {
   return !raw.includes('"payload_version"') && raw.includes('"canonical"') && raw.includes('"sig"');
 }
 
+/**
+ * The value as the double precision the reading is stored and compared in, or null when the
+ * exact text has no such value: beyond ±1.8e308 (Python writes 10**400 as a 401-digit integer;
+ * JavaScript makes it Infinity) or a non-zero value so small it would become 0.
+ */
+export function storedValue(text: string): number | null {
+  const v = Number(text);
+  if (!Number.isFinite(v)) return null;
+  if (v === 0 && /[1-9]/.test(text.replace(/[eE].*$/, ''))) return null;
+  return v;
+}
+
+function describeValue(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
+}
+
 export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBytes?: number } = {}): TVerdict {
   const rawSha256 = sha256(msg.raw);
   const reject = (reason: string, detail: string, deviceHint: string | null = null): TVerdict => ({
@@ -61,6 +77,9 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
     if (!r.ok) return reject(r.reason, r.detail, r.sensorId ?? null);
     if (msg.topic && !topicAllowed(keys.device(r.gatewayId)?.allowedTopics ?? [], msg.topic)) {
       return reject('topic_not_allowed', `gateway ${r.gatewayId} may not publish on ${msg.topic}`, r.gatewayId);
+    }
+    if (storedValue(r.reading.valueText) === null) {
+      return reject('value_out_of_range', `value ${describeValue(r.reading.valueText)} does not fit double precision; the exact text is kept`, r.gatewayId);
     }
     return {
       ok: true,
@@ -85,6 +104,9 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
   if (!r.ok) return reject(r.reason, r.detail, r.deviceId ?? null);
   if (msg.topic && !topicAllowed(keys.device(r.deviceId)?.allowedTopics ?? [], msg.topic)) {
     return reject('topic_not_allowed', `device ${r.deviceId} may not publish on ${msg.topic}`, r.deviceId);
+  }
+  if (storedValue(r.reading.valueText) === null) {
+    return reject('value_out_of_range', `value ${describeValue(r.reading.valueText)} does not fit double precision; the exact text is kept`, r.deviceId);
   }
   return {
     ok: true,

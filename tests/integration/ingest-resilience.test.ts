@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVerification } from '@/lib/audit/run-verification';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { registerDevice } from '@/lib/devices/register-device';
-import { buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
+import { POST as gatewaySync } from '@/app/api/ingest/gateway/route';
+import { buildGatewayBody, buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
 import { superviseWorker } from '@/scripts/supervise';
 import { startMosquitto } from '@/tests/helpers/mosquitto';
 import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
@@ -19,13 +20,19 @@ let t: TTestDatabase;
 let owner: pg.Client;
 let broker: Awaited<ReturnType<typeof startMosquitto>>;
 const secret = randomBytes(32);
+const gw = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 beforeAll(async () => {
   t = await createTestDatabase('ingest_resilience');
   owner = await t.owner();
   broker = await startMosquitto();
   await registerDevice(t.db, { id: 'EDGE-R-1', key: { hmacSecretHex: secret.toString('hex') } }, SYSTEM_CLI);
+  await registerDevice(t.db, { id: 'GW-R-1', sensors: ['RS-1', 'RS-2'], key: { publicKeyPem: gw.publicKey.export({ type: 'spki', format: 'pem' }).toString() } }, SYSTEM_CLI);
 }, 60_000);
+
+const postSync = (body: Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  gatewaySync(new Request('http://localhost/api/ingest/gateway', { method: 'POST', body: new Uint8Array(body), headers }));
+const TEN_TO_400 = `1${'0'.repeat(400)}`;
 afterAll(async () => {
   await broker?.stop();
   await t?.drop();
@@ -138,4 +145,46 @@ describe('the ingest worker survives its database', () => {
     }
     expect(sup.restarts()).toBe(1);
   }, 60_000);
+});
+
+describe('no poison message', () => {
+  it('[11.10(e)] a signed reading of 10**400 among 100 valid ones: 100 stored, it quarantined with its exact text, no redelivery loop', async () => {
+    const topic = 'pharma/resilience/poison';
+    const w = startWorkerProcess({ CUSTOS_MQTT_CLIENT_ID: 'custos-poison', CUSTOS_MQTT_TOPICS: topic });
+    await w.ready;
+    const at = Date.now() - 3_600_000;
+    const valid = Array.from({ length: 100 }, (_, i) => buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: `${i}.25`, at: new Date(at + i * 1000) }));
+    const poison = buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: TEN_TO_400, at: new Date(at + 50_500) });
+    // Verifies, but the database refuses it (a NUL character in a text column): found by splitting.
+    const refused = buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '4.5', unit: '\u0000C', at: new Date(at + 70_500) });
+    await publishAll([...valid.slice(0, 50), poison, ...valid.slice(50, 70), refused, ...valid.slice(70)], topic, 500);
+    const q = `SELECT count(*)::int AS n FROM telemetry WHERE topic = '${topic}'`;
+    await waitFor(async () => (await count(q)) >= 100, 60_000, '100 stored').catch((e: Error) => {
+      throw new Error(`${e.message}; worker output: ${w.output().slice(-3000)}`);
+    });
+    const held = async () =>
+      (await owner.query<{ reason: string; detail: string; raw: Buffer }>('SELECT reason, detail, raw FROM quarantine WHERE topic = $1 ORDER BY id', [topic])).rows;
+    await waitFor(async () => (await held()).length >= 2, 30_000, 'both quarantined');
+    await new Promise((r) => setTimeout(r, 2000));
+    const rows = await held();
+    expect(rows.map((r) => r.reason).sort()).toEqual(['store_failed', 'value_out_of_range']);
+    const big = rows.find((r) => r.reason === 'value_out_of_range')!;
+    expect(Buffer.from(big.raw).toString()).toContain(`"value":${TEN_TO_400}`);
+    expect(big.detail).toMatch(/does not fit double precision/);
+    expect(rows.find((r) => r.reason === 'store_failed')!.detail).toMatch(/SQLSTATE 22/);
+    expect(await count(q)).toBe(100);
+    expect(w.output()).not.toMatch(/not committed/);
+    expect(w.proc.exitCode).toBeNull();
+    expect(await count("SELECT count(*)::int AS n FROM audit_events WHERE action = 'telemetry.quarantine' AND new_value->>'topic' = $1", [topic])).toBe(2);
+    const exited = new Promise((r) => w.proc.once('exit', r));
+    w.proc.kill('SIGTERM');
+    await exited;
+  }, 120_000);
+
+  it('[11.10(e)] over HTTP the same reading is quarantined (422 with the reason), not a 500', async () => {
+    const res = await postSync(buildGatewayBody({ privateKey: gw.privateKey, seq: 900, sensorId: 'RS-1', value: TEN_TO_400 }));
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ status: 'quarantined', reason: 'value_out_of_range' });
+    expect(await count("SELECT count(*)::int AS n FROM quarantine WHERE source = 'http' AND reason = 'value_out_of_range'")).toBe(1);
+  });
 });
