@@ -32,6 +32,35 @@ export async function storeBatch(pool: pg.Pool, keys: DeviceKeyStore, accepted: 
   return inPooledTransaction(pool, (client) => storeInTx(client, keys, accepted, rejected), `SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
 }
 
+/**
+ * Seed 001 `seq` is transport metadata (not signed, not part of the idempotency key): each
+ * gateway's highest seq is kept (gateway_seq_state, locked in gateway order) and a new reading
+ * whose seq skips ahead is flagged `seq_gap` (readings may be missing before it), one at or below
+ * the highest `seq_out_of_order` (a restarted or reordered sequence). Replays never get here.
+ */
+async function flagGatewaySeq(client: pg.ClientBase, rows: TRow[]): Promise<void> {
+  const seqRows = rows.filter((r) => r.a.gatewaySeq !== null).sort((x, y) => (x.a.gatewaySeq! < y.a.gatewaySeq! ? -1 : x.a.gatewaySeq! > y.a.gatewaySeq! ? 1 : 0));
+  if (seqRows.length === 0) return;
+  const gateways = [...new Set(seqRows.map((r) => r.a.deviceId))].sort();
+  const { rows: state } = await client.query<{ gateway_id: string; last_seq: string }>(
+    'SELECT gateway_id, last_seq::text FROM gateway_seq_state WHERE gateway_id = ANY($1::text[]) ORDER BY gateway_id FOR UPDATE',
+    [gateways],
+  );
+  const last = new Map(state.map((s) => [s.gateway_id, BigInt(s.last_seq)]));
+  for (const r of seqRows) {
+    const seq = r.a.gatewaySeq!;
+    const prev = last.get(r.a.deviceId);
+    if (prev !== undefined && seq > prev + 1n) r.flags.push('seq_gap');
+    else if (prev !== undefined && seq <= prev) r.flags.push('seq_out_of_order');
+    if (prev === undefined || seq > prev) last.set(r.a.deviceId, seq);
+  }
+  await client.query(
+    `INSERT INTO gateway_seq_state (gateway_id, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
+     ON CONFLICT (gateway_id) DO UPDATE SET last_seq = greatest(gateway_seq_state.last_seq, EXCLUDED.last_seq), updated_at = now()`,
+    [gateways, gateways.map((g) => last.get(g)!.toString())],
+  );
+}
+
 interface TRow {
   a: TAcceptedReading;
   id: bigint;
@@ -80,6 +109,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: a.inbound.receivedAt, calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
       return { a, id, value, deviceTime, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
     });
+    await flagGatewaySeq(client, rows);
   }
   if (rows.length > 0) {
     // The small columns as one JSON parameter (far cheaper to bind than twenty arrays); the raw

@@ -24,7 +24,7 @@ export interface TAcceptedReading {
   unit: string;
   deviceTs: string;
   rawSha256: Buffer;
-  /** Idempotency: (device, canonical hash) for seed 000, (gateway, seq) for seed 001. */
+  /** Idempotency: (device, canonical hash) for seed 000, (gateway, canonical hash) for seed 001. */
   dedupKey: Buffer;
 }
 
@@ -94,9 +94,10 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
         unit: r.reading.unit,
         deviceTs: r.reading.timestampUtc,
         rawSha256,
-        // (gateway, seq) as the sync protocol defines it, plus the signed content: a retried sync
-        // is stored once, and a gateway whose local sequence restarted loses nothing.
-        dedupKey: sha256(`ecdsa\u0000${r.gatewayId}\u0000${r.seq.toString()}\u0000${r.canonicalHash}`),
+        // (gateway, SHA-256 of the signed canonical text): seq is not covered by the signature, so
+        // a captured body resent with another seq is the same reading, stored once. seq is kept
+        // as transport metadata (gaps are flagged per gateway when stored).
+        dedupKey: sha256(`ecdsa\u0000${r.gatewayId}\u0000${r.canonicalHash}`),
       },
     };
   }

@@ -188,3 +188,43 @@ describe('no poison message', () => {
     expect(await count("SELECT count(*)::int AS n FROM quarantine WHERE source = 'http' AND reason = 'value_out_of_range'")).toBe(1);
   });
 });
+
+describe('gateway replay by seq', () => {
+  it('[11.10(e)] the same signed body resent with 20 different seq values is stored once; seq gaps are flagged per gateway', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await registerDevice(t.db, { id: 'GW-R-2', sensors: ['RS-20'], key: { publicKeyPem: key.publicKey.export({ type: 'spki', format: 'pem' }).toString() } }, SYSTEM_CLI);
+    await new Promise((r) => setTimeout(r, 1100)); // the route's key store reloads at most once a second
+    const at = new Date(Date.now() - 10_000);
+    const body = buildGatewayBody({ privateKey: key.privateKey, seq: 1, sensorId: 'RS-20', value: '5.5', at });
+    const first = await postSync(body);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ status: 'stored' });
+    for (let seq = 2; seq <= 21; seq++) {
+      const replay = Buffer.from(body.toString().replace('{"seq": 1,', `{"seq": ${seq * 7},`));
+      expect(replay.toString()).toContain(`"seq": ${seq * 7},`);
+      const res = await postSync(replay);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'duplicate' });
+    }
+    expect(await count("SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'GW-R-2'")).toBe(1);
+    // seq is transport metadata: the next new reading after seq 1 arriving as seq 5 is flagged.
+    await postSync(buildGatewayBody({ privateKey: key.privateKey, seq: 2, sensorId: 'RS-20', value: '5.6', at: new Date(at.getTime() + 1000) }));
+    await postSync(buildGatewayBody({ privateKey: key.privateKey, seq: 5, sensorId: 'RS-20', value: '5.7', at: new Date(at.getTime() + 2000) }));
+    await postSync(buildGatewayBody({ privateKey: key.privateKey, seq: 3, sensorId: 'RS-20', value: '5.8', at: new Date(at.getTime() + 3000) }));
+    const rows = (await owner.query<{ gateway_seq: string; flags: string[] }>("SELECT gateway_seq::text, flags FROM telemetry WHERE device_id = 'GW-R-2' ORDER BY id")).rows;
+    expect(rows.map((r) => [r.gateway_seq, r.flags.filter((f) => f.startsWith('seq_'))])).toEqual([
+      ['1', []],
+      ['2', []],
+      ['5', ['seq_gap']],
+      ['3', ['seq_out_of_order']],
+    ]);
+    // The migration's backfill computes the same content key in SQL as the ingest path does.
+    const sqlKeys = await count(
+      `SELECT count(*)::int AS n FROM telemetry t JOIN telemetry_keys k ON k.telemetry_id = t.id AND k.dedup_key =
+         sha256(convert_to('ecdsa', 'UTF8') || '\\x00'::bytea || convert_to(t.device_id, 'UTF8') || '\\x00'::bytea
+           || convert_to(encode(sha256(convert_to(t.raw::jsonb ->> 'canonical', 'UTF8')), 'hex'), 'UTF8'))
+       WHERE t.device_id = 'GW-R-2'`,
+    );
+    expect(sqlKeys).toBe(4);
+  });
+});
