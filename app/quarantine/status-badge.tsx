@@ -26,5 +26,6 @@ export const REASON_LABEL: Record<string, string> = {
   value_out_of_range: 'Value does not fit the stored number type',
   store_failed: 'Refused by the database',
   too_large: 'Larger than the size limit',
-  unsupported_media_type: 'Not the gateway format',
+  unsupported_media_type: 'Wrong Content-Type',
+  format_not_accepted: 'Format not accepted on this route',
 };

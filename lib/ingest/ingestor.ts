@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { TDb } from '@/lib/db/client';
 import { getPgPool, guardPool, isConnectionError } from '@/lib/db/pg-pool';
@@ -20,6 +21,7 @@ function isContentError(e: unknown): boolean {
   return code.startsWith('22') || code.startsWith('23');
 }
 
+const FORMAT_NAME = { hmac: 'seed 000 (HMAC)', ecdsa: 'seed 001 gateway (ECDSA)' } as const;
 const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_version']);
 /** Below this many messages a round trip to the verification threads costs more than it saves. */
 const POOLED_MIN = 32;
@@ -54,7 +56,17 @@ export class Ingestor {
     this.verifier = threads > 0 ? new VerifyPool(threads) : null;
   }
 
-  async ingest(messages: TInbound[]): Promise<TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string }> }> {
+  /**
+   * Seals one message in quarantine with the given reason, without verifying it (e.g. an HTTP
+   * body refused for its size or media type): recorded, never silently dropped.
+   */
+  async quarantine(inbound: TInbound, reason: string, detail: string, received?: TRejected['received']): Promise<TStoreResult> {
+    const rawSha256 = createHash('sha256').update(inbound.raw).digest();
+    return storeBatch(this.pool, this.keys, [], [{ inbound, reason, detail: detail.slice(0, 500), deviceHint: null, rawSha256, received }]);
+  }
+
+  /** `formats`: the payload formats accepted from this source (default both); others are quarantined as `format_not_accepted`. */
+  async ingest(messages: TInbound[], opts: { formats?: ReadonlyArray<TAcceptedReading['format']> } = {}): Promise<TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string }> }> {
     await this.keys.refreshIfNeeded(false);
     const accepted: TAcceptedReading[] = [];
     const rejected: TRejected[] = [];
@@ -65,6 +77,17 @@ export class Ingestor {
       const again = await this.verify(unknown.map((i) => messages[i]));
       verdicts = [...verdicts];
       unknown.forEach((i, k) => (verdicts[i] = again[k]));
+    }
+    if (opts.formats) {
+      const allowed = new Set(opts.formats);
+      verdicts = verdicts.map((v) =>
+        v.ok && !allowed.has(v.reading.format)
+          ? {
+              ok: false,
+              rejected: { inbound: v.reading.inbound, reason: 'format_not_accepted', detail: `${FORMAT_NAME[v.reading.format]} payloads are not accepted from ${v.reading.inbound.source}`, deviceHint: v.reading.deviceId, rawSha256: v.reading.rawSha256 },
+            }
+          : v,
+      );
     }
     for (const v of verdicts) {
       if (v.ok) accepted.push(v.reading);

@@ -83,6 +83,12 @@ export class AckAfterCommitSubscriber extends EventEmitter {
     this.socket?.destroy();
   }
 
+  /** CUSTOS_INGEST_BATCH: a true maximum (a positive integer; anything else means 500). */
+  private get maxBatch(): number {
+    const n = Math.floor(this.o.maxBatch ?? 500);
+    return Number.isFinite(n) && n >= 1 ? n : 500;
+  }
+
   private log(line: string) {
     this.o.log?.(line);
   }
@@ -199,7 +205,7 @@ export class AckAfterCommitSubscriber extends EventEmitter {
     };
     const ack: TAck = qos === 1 ? { kind: 'puback', messageId: p.messageId! } : qos === 2 ? { kind: 'pubrec', messageId: p.messageId! } : null;
     this.pending.push({ msg, ack });
-    if (this.pending.length >= (this.o.maxBatch ?? 500)) void this.flush();
+    if (this.pending.length >= this.maxBatch) void this.flush();
     else if (!this.linger) this.linger = setTimeout(() => void this.flush(), this.o.lingerMs ?? 2);
   }
 
@@ -211,7 +217,8 @@ export class AckAfterCommitSubscriber extends EventEmitter {
     if (this.flushing || this.pending.length === 0) return;
     this.flushing = true;
     const socket = this.socket;
-    const batch = this.pending.splice(0, this.pending.length);
+    // At most maxBatch (CUSTOS_INGEST_BATCH): what arrived during the previous commit waits for the next.
+    const batch = this.pending.splice(0, this.maxBatch);
     try {
       await this.o.onBatch(batch.map((b) => b.msg));
       this.stats.batches += 1;

@@ -6,7 +6,7 @@ import { applyReadingRules } from '@/lib/ingest/apply-reading-rules';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
 import { parseDeviceTime, readingFlags, outOfLimits } from '@/lib/ingest/reading-rules';
-import type { TAcceptedReading, TRejected } from '@/lib/ingest/verify-inbound';
+import type { TAcceptedReading, TInbound, TRejected } from '@/lib/ingest/verify-inbound';
 
 export const INGEST_ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
 
@@ -78,6 +78,13 @@ interface TRow {
  */
 async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   const events: TAuditEventInput[] = [];
+  // received_at is the database's clock, not the worker's: the arrival times the worker stamped
+  // are moved by the difference between the two clocks (measured now), which keeps their order
+  // and spacing. A worker whose clock is wrong cannot make devices look skewed or late.
+  const localBefore = Date.now();
+  const { rows: clock } = await client.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms');
+  const offsetMs = Number(clock[0].ms) - (localBefore + Date.now()) / 2;
+  const receivedAt = (i: TInbound) => new Date(i.receivedAt.getTime() + offsetMs);
   // Duplicates inside the batch first, then against everything stored before.
   const unique = new Map<string, TAcceptedReading>();
   for (const a of accepted) {
@@ -106,7 +113,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       const value = Number(a.valueText);
       const deviceTime = parseDeviceTime(a.deviceTs);
       const limits = { min: device?.limitMin ?? null, max: device?.limitMax ?? null, minDurationS: device?.limitMinDurationS ?? 0 };
-      const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: a.inbound.receivedAt, calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
+      const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: receivedAt(a.inbound), calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
       return { a, id, value, deviceTime, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
     });
     await flagGatewaySeq(client, rows);
@@ -125,7 +132,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
         offset += r.a.inbound.raw.length;
         return {
           id: r.id.toString(),
-          received_at: r.a.inbound.receivedAt.toISOString(),
+          received_at: receivedAt(r.a.inbound).toISOString(),
           device_id: r.a.deviceId,
           sensor_id: r.a.sensorId,
           format: r.a.format,
@@ -187,7 +194,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
        SELECT id::text FROM ids ORDER BY n`,
       [
         rejected.length,
-        rejected.map((r) => r.inbound.receivedAt),
+        rejected.map((r) => receivedAt(r.inbound)),
         rejected.map((r) => r.inbound.source),
         rejected.map((r) => r.inbound.topic),
         rejected.map((r) => r.deviceHint),
@@ -206,7 +213,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
         action: 'telemetry.quarantine',
         entityType: 'Quarantine',
         entityId: q[i].id,
-        newValue: { source: r.inbound.source, topic: r.inbound.topic, deviceHint: r.deviceHint, sha256: r.rawSha256.toString('hex'), bytes: r.inbound.raw.length },
+        newValue: { source: r.inbound.source, topic: r.inbound.topic, deviceHint: r.deviceHint, sha256: r.rawSha256.toString('hex'), bytes: r.inbound.raw.length, ...(r.received ? { received: r.received } : {}) },
         reason: `${r.reason}: ${r.detail}`.slice(0, 2000),
       }),
     );
@@ -215,7 +222,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
   // Contended rows from here on: device state (locked in device order), then the chain head.
   const ruleEvents: TAuditEventInput[] = [];
   if (rows.length > 0) {
-    await applyReadingRules(client, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? r.a.inbound.receivedAt, receivedAt: r.a.inbound.receivedAt })), ruleEvents);
+    await applyReadingRules(client, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? receivedAt(r.a.inbound), receivedAt: receivedAt(r.a.inbound) })), ruleEvents);
   }
   // ONE append for the batch: its Merkle root first (telemetry_batches names that event), then
   // excursion records and alarms, then the quarantined messages.

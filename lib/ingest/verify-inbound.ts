@@ -34,6 +34,8 @@ export interface TRejected {
   detail: string;
   deviceHint: string | null;
   rawSha256: Buffer;
+  /** When only a prefix of what was received is kept (an oversized HTTP body): the whole of it. */
+  received?: { bytes: number; sha256: string; complete: boolean };
 }
 
 export type TVerdict = { ok: true; reading: TAcceptedReading } | { ok: false; rejected: TRejected };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { runVerification } from '@/lib/audit/run-verification';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { registerDevice } from '@/lib/devices/register-device';
 import { POST as gatewaySync } from '@/app/api/ingest/gateway/route';
+import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { buildGatewayBody, buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
 import { superviseWorker } from '@/scripts/supervise';
 import { startMosquitto } from '@/tests/helpers/mosquitto';
@@ -62,9 +63,9 @@ function workerEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, DATABASE_URL: t.ownerUrl, APP_DATABASE_URL: t.appUrl, MQTT_URL: broker.url, CUSTOS_WORKER_QUIET: '1', CUSTOS_WORKER_METRICS_ADDR: 'off', CUSTOS_LOG_FORMAT: 'json', ...env };
 }
 
-function startWorkerProcess(env: Record<string, string>): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
+function startWorkerProcess(env: Record<string, string>, preload: string[] = []): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], { env: workerEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...preload.flatMap((p) => ['--import', p]), '--import', 'tsx', 'scripts/worker.ts'], { env: workerEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -226,5 +227,89 @@ describe('gateway replay by seq', () => {
        WHERE t.device_id = 'GW-R-2'`,
     );
     expect(sqlKeys).toBe(4);
+  });
+});
+
+describe('smaller ingest faults', () => {
+  it('[11.10(e)] received_at is the database clock: a worker whose clock is 1 h behind does not blame the device for clock skew', async () => {
+    const topic = 'pharma/resilience/clock';
+    const w = startWorkerProcess({ CUSTOS_MQTT_CLIENT_ID: 'custos-clock', CUSTOS_MQTT_TOPICS: topic, CUSTOS_TEST_CLOCK_SHIFT_MS: String(-3_600_000) }, ['./tests/helpers/shift-clock.mjs']);
+    await w.ready;
+    await publishAll([buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '6.5', at: new Date() })], topic);
+    await waitFor(async () => (await count('SELECT count(*)::int AS n FROM telemetry WHERE topic = $1', [topic])) === 1, 30_000, 'the reading');
+    const exited = new Promise((r) => w.proc.once('exit', r));
+    w.proc.kill('SIGTERM');
+    await exited;
+    const [row] = (await owner.query<{ drift_s: number; flags: string[] }>(
+      'SELECT abs(extract(epoch FROM received_at - now()))::float8 AS drift_s, flags FROM telemetry WHERE topic = $1',
+      [topic],
+    )).rows;
+    expect(row.drift_s).toBeLessThan(60);
+    expect(row.flags).not.toContain('clock_skew');
+    expect(row.flags).not.toContain('late');
+  });
+
+  it('[URS] CUSTOS_INGEST_BATCH is a true maximum: no batch larger, however much arrives during a commit', async () => {
+    const sizes: number[] = [];
+    const sub = new AckAfterCommitSubscriber({
+      url: broker.url,
+      clientId: 'custos-batch-max',
+      filters: ['pharma/resilience/batch/#'],
+      maxBatch: 50,
+      onBatch: async (msgs) => {
+        sizes.push(msgs.length);
+        await new Promise((r) => setTimeout(r, 40));
+      },
+    });
+    await sub.start();
+    try {
+      await publishAll(Array.from({ length: 1000 }, (_, i) => Buffer.from(`m${i}`)), 'pharma/resilience/batch/x', 500);
+      await waitFor(async () => sizes.reduce((a, n) => a + n, 0) >= 1000, 30_000, '1000 handed over');
+    } finally {
+      await sub.stop();
+    }
+    expect(sizes.reduce((a, n) => a + n, 0)).toBe(1000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+  });
+
+  it('[11.10(e)] an HTTP body over the size limit is quarantined as a truncated prefix with its length and SHA-256', async () => {
+    const huge = Buffer.concat([Buffer.from('{"seq": 1, "canonical": "'), Buffer.alloc(100 * 1024, 97), Buffer.from('", "sig": "00", "ts": 1.0}')]);
+    const res = await postSync(huge);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ status: 'quarantined', reason: 'too_large' });
+    const [row] = (await owner.query<{ id: string; size: number; intact: boolean; detail: string }>(
+      "SELECT id::text, octet_length(raw) AS size, sha256(raw) = raw_sha256 AS intact, detail FROM quarantine WHERE reason = 'too_large' AND source = 'http'",
+    )).rows;
+    const limit = Number(process.env.CUSTOS_INGEST_MAX_BYTES ?? 64 * 1024);
+    expect(row.size).toBe(limit);
+    expect(row.intact).toBe(true);
+    const whole = createHash('sha256').update(huge).digest('hex');
+    expect(row.detail).toContain(`${huge.length} bytes`);
+    expect(row.detail).toContain(whole);
+    const [ev] = (await owner.query<{ new_value: { received: { bytes: number; sha256: string } } }>(
+      "SELECT new_value FROM audit_events WHERE action = 'telemetry.quarantine' AND entity_id = $1",
+      [row.id],
+    )).rows;
+    expect(ev.new_value.received).toMatchObject({ bytes: huge.length, sha256: whole, complete: true });
+  });
+
+  it('[11.10(e)] the HTTP route checks Content-Type and accepts only the gateway format unless configured otherwise', async () => {
+    const body = buildGatewayBody({ privateKey: gw.privateKey, seq: 77, sensorId: 'RS-2', value: '2.5' });
+    const wrongType = await postSync(body, { 'content-type': 'text/plain' });
+    expect(wrongType.status).toBe(415);
+    expect(await wrongType.json()).toMatchObject({ status: 'quarantined', reason: 'unsupported_media_type' });
+    const hmac = await postSync(buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '8.5' }));
+    expect(hmac.status).toBe(422);
+    expect(await hmac.json()).toMatchObject({ status: 'quarantined', reason: 'format_not_accepted' });
+    expect(await count("SELECT count(*)::int AS n FROM quarantine WHERE source = 'http' AND reason IN ('unsupported_media_type', 'format_not_accepted')")).toBe(2);
+    const ok = await postSync(body, { 'content-type': 'application/json; charset=utf-8' });
+    expect(ok.status).toBe(200);
+    process.env.CUSTOS_INGEST_HTTP_FORMATS = 'gateway,hmac';
+    try {
+      const allowed = await postSync(buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '8.5' }));
+      expect(allowed.status).toBe(200);
+    } finally {
+      delete process.env.CUSTOS_INGEST_HTTP_FORMATS;
+    }
   });
 });
