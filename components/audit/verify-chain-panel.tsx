@@ -165,6 +165,8 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
       </dd>
       <dt className="font-medium">Newest checkpoint</dt>
       <dd>{cp ? `#${cp.id} at seq ${cp.seq}, signed ${utcText(cp.signedAt)} UTC — ${cp.status === 'ok' ? 'signature and hash verified' : `${cp.status}: ${cp.detail}`}` : 'none yet (the next export signs one)'}</dd>
+      <dt className="font-medium">Displayed columns</dt>
+      <dd>{r.display ? (r.display.ok ? `${fmt(r.display.checked)} events: every column equals the chain` : `${fmt(r.display.mismatches)} event(s) differ from the chain`) : '—'}</dd>
       <dt className="font-medium">Signatures</dt>
       <dd>
         {fmt(r.signatures.checked)} checked{invalidSignatures ? `, ${invalidSignatures} no longer match their record` : ', all match their records'}
@@ -191,6 +193,12 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
         {cp && cp.status !== 'ok' && (
           <li>
             Checkpoint #{cp.id} at seq {cp.seq}: {cp.status.replace(/_/g, ' ')} — {cp.detail}
+          </li>
+        )}
+        {r.display && !r.display.ok && (
+          <li>
+            {fmt(r.display.mismatches)} event(s) show columns that differ from the chain — first at seq{' '}
+            <strong className="tabular-nums">{r.display.first[0]?.seq}</strong>, column <strong>{r.display.first[0]?.columns[0]}</strong>: {r.display.first[0]?.detail}
           </li>
         )}
         {r.signatures.invalid.map((s) => (

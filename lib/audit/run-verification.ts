@@ -52,6 +52,7 @@ export async function runVerification(
             headHash: result.headHash,
             broken: result.broken,
             checkpoint: result.checkpoint && { seq: result.checkpoint.seq, status: result.checkpoint.status },
+            display: { ok: result.display.ok, mismatches: result.display.mismatches, first: result.display.first[0] ?? null },
             signaturesChecked: signatures.checked,
             invalidSignatures: signatures.invalid,
             verifiedAt: result.verifiedAt,
@@ -62,4 +63,17 @@ export async function runVerification(
     ),
   );
   return result;
+}
+
+/** One line per finding of a failed verification, most fundamental first (the CLI prints them). */
+export function verificationProblems(r: TVerificationReport): string[] {
+  const out: string[] = [];
+  if (r.broken) out.push(`BROKEN chain ${r.chainId} at seq ${r.broken.seq}: ${r.broken.reason} (${r.broken.detail})`);
+  if (r.checkpoint && r.checkpoint.status !== 'ok') out.push(`BROKEN chain ${r.chainId}: ${r.checkpoint.detail}`);
+  if (!r.display.ok) {
+    const f = r.display.first[0];
+    out.push(`ALTERED chain ${r.chainId}: ${r.display.mismatches} event(s) whose columns differ from the canonical text; first at seq ${f.seq}, column ${f.columns[0]} (${f.detail})`);
+  }
+  for (const s of r.signatures.invalid) out.push(`INVALID SIGNATURE ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`);
+  return out;
 }

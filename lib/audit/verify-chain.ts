@@ -4,6 +4,7 @@ import { defaultChainId } from '@/lib/audit/chain-id';
 import { verifyPayload, checkpointPayload } from '@/lib/audit/checkpoint';
 import { keyIdOf } from '@/lib/audit/server-key';
 import { copyOutBinary } from '@/lib/db/copy-binary';
+import { verifyDisplayColumns, type TDisplayCheck } from '@/lib/audit/verify-display';
 
 export type TCheckpointStatus =
   | 'ok'
@@ -34,6 +35,8 @@ export interface TVerifyResult {
   broken: (Omit<TChainBreak, 'seq'> & { seq: string }) | null;
   checkpoint: TCheckpointCheck | null;
   checkpointsChecked: number;
+  /** Every display column of the verified events equals its value in the canonical text. */
+  display: TDisplayCheck;
   verifiedAt: string;
 }
 
@@ -154,8 +157,10 @@ export async function verifyChain(
   if (firstBad) checkpoint = firstBad;
 
   const broken = verifier.broken ? { ...verifier.broken, seq: verifier.broken.seq.toString() } : null;
+  // The columns people see, against the canonical text of the events just verified.
+  const display = await verifyDisplayColumns(client, chainId, from, verifier.lastSeq);
   return {
-    ok: !broken && (!checkpoint || checkpoint.status === 'ok'),
+    ok: !broken && (!checkpoint || checkpoint.status === 'ok') && display.ok,
     chainId,
     from: from.toString(),
     to: to?.toString() ?? null,
@@ -165,6 +170,7 @@ export async function verifyChain(
     broken,
     checkpoint,
     checkpointsChecked: cps.rows.length,
+    display,
     verifiedAt: new Date().toISOString(),
   };
 }

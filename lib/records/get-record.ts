@@ -98,7 +98,7 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
     where: { chainId: defaultChainId(), entityType: 'Record', entityId: recordId },
     orderBy: { seq: 'desc' },
     take: 200,
-    select: { seq: true, occurredAt: true, actorId: true, actorName: true, action: true, reason: true, contextRef: true },
+    select: { seq: true, canonical: true },
   });
   const byId = new Map(r.versions.map((v) => [v.id, v]));
   const signatures: TSignatureView[] = r.signatures.map((s) => {
@@ -150,6 +150,12 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
       };
     }),
     signatures,
-    audit: audit.map((a) => ({ ...a, seq: a.seq.toString() })),
+    // What the chain proves (the canonical text), not the display columns beside it.
+    audit: audit.map((a) => trailEntry(a.seq, a.canonical)),
   };
+}
+
+function trailEntry(seq: bigint, canonical: string): TRecordView['audit'][number] {
+  const c = JSON.parse(canonical) as { occurred_at: string; actor_id: string; actor_name: string | null; action: string; reason: string | null; context_ref: string | null };
+  return { seq: seq.toString(), occurredAt: new Date(c.occurred_at), actorId: c.actor_id, actorName: c.actor_name, action: c.action, reason: c.reason, contextRef: c.context_ref };
 }
