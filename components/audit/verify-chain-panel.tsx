@@ -201,6 +201,11 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
             <strong className="tabular-nums">{r.display.first[0]?.seq}</strong>, column <strong>{r.display.first[0]?.columns[0]}</strong>: {r.display.first[0]?.detail}
           </li>
         )}
+        {r.signatureChain?.invalid.map((p) => (
+          <li key={`chain-${p.signatureId}`}>
+            Signature on <Link href={`/records/${p.recordId}`} className="font-medium underline underline-offset-2">record {p.recordNumber} v{p.version}</Link> disagrees with the audit trail: {p.detail}
+          </li>
+        ))}
         {r.signatures.invalid.map((s) => (
           <li key={s.signatureId}>
             Signature on <Link href={`/records/${s.recordId}`} className="font-medium underline underline-offset-2">record v{s.version}</Link>: {s.validity.replace(/_/g, ' ')}

@@ -4,9 +4,15 @@ import type { TAuditActor } from '@/lib/audit/events';
 import { loadServerKey } from '@/lib/audit/server-key';
 import { verifyChain, type TVerifyResult } from '@/lib/audit/verify-chain';
 import { verifySignatures, type TSignatureCheck } from '@/lib/esign/verify-signatures';
+import { checkSignaturesAgainstChain, type TChainSignatureProblem } from '@/lib/audit/verify-signatures-chain';
 import type { TDb } from '@/lib/db/client';
 
-export type TVerificationReport = TVerifyResult & { chainOk: boolean; signatures: TSignatureCheck };
+export type TVerificationReport = TVerifyResult & {
+  chainOk: boolean;
+  signatures: TSignatureCheck;
+  /** Each signature against its record.sign event and its version's content against record.create / record.edit. */
+  signatureChain: { checked: number; invalid: TChainSignatureProblem[] };
+};
 
 /**
  * Verifies the chain and records the verification (who, range, result) as an audit event:
@@ -33,7 +39,14 @@ export async function runVerification(
   });
   // 11.70: a signature whose record content no longer matches what was signed breaks the trail too.
   const signatures = await verifySignatures(client);
-  const result: TVerificationReport = { ...chain, ok: chain.ok && signatures.invalid.length === 0, chainOk: chain.ok, signatures };
+  const signatureChain = await checkSignaturesAgainstChain(client);
+  const result: TVerificationReport = {
+    ...chain,
+    ok: chain.ok && signatures.invalid.length === 0 && signatureChain.invalid.length === 0,
+    chainOk: chain.ok,
+    signatures,
+    signatureChain,
+  };
   await db.$transaction((tx) =>
     appendAudit(
       tx,
@@ -55,6 +68,7 @@ export async function runVerification(
             display: { ok: result.display.ok, mismatches: result.display.mismatches, first: result.display.first[0] ?? null },
             signaturesChecked: signatures.checked,
             invalidSignatures: signatures.invalid,
+            signaturesDisagreeingWithChain: signatureChain.invalid.map((p) => ({ signatureId: p.signatureId, record: p.recordNumber, version: p.version, field: p.field })),
             verifiedAt: result.verifiedAt,
           },
         },
@@ -75,5 +89,6 @@ export function verificationProblems(r: TVerificationReport): string[] {
     out.push(`ALTERED chain ${r.chainId}: ${r.display.mismatches} event(s) whose columns differ from the canonical text; first at seq ${f.seq}, column ${f.columns[0]} (${f.detail})`);
   }
   for (const s of r.signatures.invalid) out.push(`INVALID SIGNATURE ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`);
+  for (const p of r.signatureChain.invalid) out.push(`INVALID SIGNATURE ${p.signatureId} on record ${p.recordNumber} v${p.version}: ${p.detail}`);
   return out;
 }

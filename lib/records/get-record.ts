@@ -2,7 +2,10 @@ import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import { checkSignaturesAgainstChain } from '@/lib/audit/verify-signatures-chain';
 import { signatureValidity, type TSignatureValidity } from '@/lib/esign/signature-validity';
+
+const INVALID_TEXT = { content_changed: 'the stored content no longer matches its hash', hash_mismatch: 'the stored content differs from what was signed' };
 import { AppError } from '@/lib/errors/app-error';
 import type { TRecordKind } from '@/lib/records/kinds';
 import type { TRecordStatus } from '@/lib/records/lifecycle';
@@ -21,7 +24,10 @@ export interface TSignatureView {
   contextRef: string;
   contentHash: string;
   auditSeq: string;
-  validity: TSignatureValidity;
+  /** `chain_mismatch`: the row or its version's content disagrees with the audit chain (see invalidReason). */
+  validity: TSignatureValidity | 'chain_mismatch';
+  /** Why the signature is INVALID, in words; null when it is valid. */
+  invalidReason: string | null;
 }
 
 export interface TVersionView {
@@ -101,8 +107,13 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
     select: { seq: true, canonical: true },
   });
   const byId = new Map(r.versions.map((v) => [v.id, v]));
+  // 11.50 / 11.70: each signature against its record.sign event and the version's content hash in the chain.
+  const chain = r.signatures.length ? await checkSignaturesAgainstChain(db, { recordId }) : { invalid: [] };
+  const chainProblem = new Map(chain.invalid.map((p) => [p.signatureId, p.detail]));
   const signatures: TSignatureView[] = r.signatures.map((s) => {
     const v = byId.get(s.recordVersionId)!;
+    const own = signatureValidity(s, v);
+    const validity = own !== 'valid' ? own : chainProblem.has(s.id) ? 'chain_mismatch' : 'valid';
     return {
       id: s.id,
       version: s.version,
@@ -116,7 +127,8 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
       contextRef: s.contextRef,
       contentHash: Buffer.from(s.contentHash).toString('hex'),
       auditSeq: s.auditSeq.toString(),
-      validity: signatureValidity(s, v),
+      validity,
+      invalidReason: validity === 'valid' ? null : (chainProblem.get(s.id) ?? INVALID_TEXT[own as Exclude<TSignatureValidity, 'valid'>]),
     };
   });
   return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVerification, verificationProblems } from '@/lib/audit/run-verification';
 import { defaultChainId } from '@/lib/audit/chain-id';
@@ -63,6 +64,19 @@ async function signedRecord() {
   return { rec, author, s };
 }
 
+/** Authored, reviewed and approved: three signatures on version 1. */
+async function approvedRecord() {
+  const { rec, s } = await signedRecord();
+  for (const [role, transition, meaning] of [
+    ['QA Reviewer', 'review', 'REVIEW'],
+    ['QA Approver', 'approve', 'APPROVAL'],
+  ] as const) {
+    const u = await makeUser(t.db, { roles: [role] });
+    await signRecord(t.db, await sessionUser(t.db, u), { recordId: rec.id, version: 1, transition, meaning, employeeId: u.employeeId, password: u.password });
+  }
+  return { rec, s };
+}
+
 describe('verification covers what people see', () => {
   it('[11.10(e)] a superuser edit of actor_id / actor_name / new_value.meaning of a record.sign event: verify names the first seq and column; page and exports show the chain', async () => {
     const { rec, s } = await signedRecord();
@@ -96,6 +110,54 @@ describe('verification covers what people see', () => {
       expect(exported[0]).toMatchObject({ actor_id: ev.actor_id, actor_name: ev.actor_name, new_value: { meaning: ev.new_value.meaning } });
     } finally {
       await tamper('audit_events', 'UPDATE audit_events SET actor_id = $2, actor_name = $3, new_value = $4 WHERE seq = $1', [ev.seq, ev.actor_id, ev.actor_name, ev.new_value]);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+});
+
+describe('signatures are checked against the chain', () => {
+  it('[11.50] a superuser edit of a signature\'s printed_name, signer_employee_id and signed_at: verify names the record and the field; the record page shows INVALID and why', async () => {
+    const { rec, s } = await signedRecord();
+    const [sig] = await sql<{ id: string; printed_name: string; signer_employee_id: string; signed_at: Date }>('SELECT id::text, printed_name, signer_employee_id, signed_at FROM signatures WHERE record_id = $1', [rec.id]);
+    await tamper('signatures', "UPDATE signatures SET printed_name = 'Mallory Forger', signer_employee_id = 'MALLORY-1', signed_at = signed_at - interval '3 days' WHERE id = $1", [sig.id]);
+    try {
+      const r = await verify();
+      expect(r.ok).toBe(false);
+      expect(r.chainOk).toBe(true);
+      expect(r.signatureChain.invalid).toEqual([expect.objectContaining({ signatureId: sig.id, recordNumber: rec.number, version: 1, field: 'signer' })]);
+      expect(verificationProblems(r).join('\n')).toContain(`on record ${rec.number} v1: signer is "MALLORY-1" on the signature`);
+      const view = await getRecord(t.db, s, rec.id);
+      expect(view.signatures[0]).toMatchObject({ validity: 'chain_mismatch', invalidReason: expect.stringContaining('"MALLORY-1"') });
+      // Each field on its own is caught too.
+      await tamper('signatures', 'UPDATE signatures SET signer_employee_id = $2 WHERE id = $1', [sig.id, sig.signer_employee_id]);
+      expect((await verify()).signatureChain.invalid[0]).toMatchObject({ field: 'printed name' });
+      await tamper('signatures', 'UPDATE signatures SET printed_name = $2 WHERE id = $1', [sig.id, sig.printed_name]);
+      expect((await verify()).signatureChain.invalid[0]).toMatchObject({ field: 'time' });
+    } finally {
+      await tamper('signatures', 'UPDATE signatures SET printed_name = $2, signer_employee_id = $3, signed_at = $4 WHERE id = $1', [sig.id, sig.printed_name, sig.signer_employee_id, sig.signed_at]);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('[11.70] a version\'s content rewritten together with its content_hash and all three signatures\' content_hash: every signature is INVALID, with the record number', async () => {
+    const { rec, s } = await approvedRecord();
+    const [v] = await sql<{ content_canonical: string; content_hash: Buffer }>('SELECT content_canonical, content_hash FROM record_versions WHERE record_id = $1', [rec.id]);
+    const forged = v.content_canonical.replace('1200', '9200');
+    const forgedHash = createHash('sha256').update(forged, 'utf8').digest();
+    await tamper('record_versions', 'UPDATE record_versions SET content_canonical = $2, content_hash = $3 WHERE record_id = $1', [rec.id, forged, forgedHash]);
+    await tamper('signatures', 'UPDATE signatures SET content_hash = $2 WHERE record_id = $1', [rec.id, forgedHash]);
+    try {
+      const r = await verify();
+      expect(r.ok).toBe(false);
+      // Each row agrees with the others; only the chain still holds the original hash.
+      expect(r.signatures.invalid).toEqual([]);
+      expect(r.signatureChain.invalid).toHaveLength(3);
+      expect(r.signatureChain.invalid.every((p) => p.recordNumber === rec.number && ['content hash', 'content'].includes(p.field))).toBe(true);
+      const view = await getRecord(t.db, s, rec.id);
+      expect(view.signatures.map((x) => x.validity)).toEqual(['chain_mismatch', 'chain_mismatch', 'chain_mismatch']);
+    } finally {
+      await tamper('record_versions', 'UPDATE record_versions SET content_canonical = $2, content_hash = $3 WHERE record_id = $1', [rec.id, v.content_canonical, v.content_hash]);
+      await tamper('signatures', 'UPDATE signatures SET content_hash = $2 WHERE record_id = $1', [rec.id, v.content_hash]);
     }
     expect((await verify()).ok).toBe(true);
   });
