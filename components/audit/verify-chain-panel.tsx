@@ -201,6 +201,11 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
             <strong className="tabular-nums">{r.display.first[0]?.seq}</strong>, column <strong>{r.display.first[0]?.columns[0]}</strong>: {r.display.first[0]?.detail}
           </li>
         )}
+        {r.state?.divergences.map((d) => (
+          <li key={`state-${d.kind}-${d.entity}-${d.field}`}>
+            Live state differs from the audit trail ({d.kind} {d.entity}, {d.field}): {d.detail}
+          </li>
+        ))}
         {r.signatureChain?.invalid.map((p) => (
           <li key={`chain-${p.signatureId}`}>
             Signature on <Link href={`/records/${p.recordId}`} className="font-medium underline underline-offset-2">record {p.recordNumber} v{p.version}</Link> disagrees with the audit trail: {p.detail}

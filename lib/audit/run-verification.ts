@@ -5,6 +5,7 @@ import { loadServerKey } from '@/lib/audit/server-key';
 import { verifyChain, type TVerifyResult } from '@/lib/audit/verify-chain';
 import { verifySignatures, type TSignatureCheck } from '@/lib/esign/verify-signatures';
 import { checkSignaturesAgainstChain, type TChainSignatureProblem } from '@/lib/audit/verify-signatures-chain';
+import { verifyDerivedState, type TStateCheck } from '@/lib/audit/verify-state';
 import type { TDb } from '@/lib/db/client';
 
 export type TVerificationReport = TVerifyResult & {
@@ -12,6 +13,8 @@ export type TVerificationReport = TVerifyResult & {
   signatures: TSignatureCheck;
   /** Each signature against its record.sign event and its version's content against record.create / record.edit. */
   signatureChain: { checked: number; invalid: TChainSignatureProblem[] };
+  /** Live state (record status, user roles, role permissions, devices and keys, chain head) against a replay of the trail. */
+  state: TStateCheck;
 };
 
 /**
@@ -40,12 +43,14 @@ export async function runVerification(
   // 11.70: a signature whose record content no longer matches what was signed breaks the trail too.
   const signatures = await verifySignatures(client);
   const signatureChain = await checkSignaturesAgainstChain(client);
+  const state = await verifyDerivedState(client, chain.chainId);
   const result: TVerificationReport = {
     ...chain,
-    ok: chain.ok && signatures.invalid.length === 0 && signatureChain.invalid.length === 0,
+    ok: chain.ok && signatures.invalid.length === 0 && signatureChain.invalid.length === 0 && state.ok,
     chainOk: chain.ok,
     signatures,
     signatureChain,
+    state,
   };
   await db.$transaction((tx) =>
     appendAudit(
@@ -68,6 +73,7 @@ export async function runVerification(
             display: { ok: result.display.ok, mismatches: result.display.mismatches, first: result.display.first[0] ?? null },
             signaturesChecked: signatures.checked,
             invalidSignatures: signatures.invalid,
+            stateDivergences: state.divergences.map((d) => ({ kind: d.kind, entity: d.entity, field: d.field })),
             signaturesDisagreeingWithChain: signatureChain.invalid.map((p) => ({ signatureId: p.signatureId, record: p.recordNumber, version: p.version, field: p.field })),
             verifiedAt: result.verifiedAt,
           },
@@ -90,5 +96,6 @@ export function verificationProblems(r: TVerificationReport): string[] {
   }
   for (const s of r.signatures.invalid) out.push(`INVALID SIGNATURE ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`);
   for (const p of r.signatureChain.invalid) out.push(`INVALID SIGNATURE ${p.signatureId} on record ${p.recordNumber} v${p.version}: ${p.detail}`);
+  for (const d of r.state.divergences) out.push(`STATE DIVERGES (${d.kind} ${d.entity}, ${d.field}): ${d.detail}`);
   return out;
 }

@@ -36,9 +36,10 @@ async function tamper(table: string | null, q: string, params: unknown[] = []) {
   const c = await t.owner();
   try {
     await c.query('BEGIN');
-    if (table) await c.query(`ALTER TABLE ${table} DISABLE TRIGGER ${table}_no_update_delete`);
+    const trigger = table === 'audit_chain_heads' ? 'audit_chain_heads_guard' : `${table}_no_update_delete`;
+    if (table) await c.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
     await c.query(q, params);
-    if (table) await c.query(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${table}_no_update_delete`);
+    if (table) await c.query(`ALTER TABLE ${table} ENABLE ALWAYS TRIGGER ${trigger}`);
     await c.query('COMMIT');
   } finally {
     await c.end();
@@ -160,5 +161,54 @@ describe('signatures are checked against the chain', () => {
       await tamper('signatures', 'UPDATE signatures SET content_hash = $2 WHERE record_id = $1', [rec.id, v.content_hash]);
     }
     expect((await verify()).ok).toBe(true);
+  });
+});
+
+describe('derived state is checked against the chain', () => {
+  it('[11.10(e)] records.status set to approved with no approval signature: verify names the record', async () => {
+    const { rec } = await signedRecord();
+    await tamper(null, "UPDATE records SET status = 'approved' WHERE id = $1", [rec.id]);
+    try {
+      const r = await verify();
+      expect(r.ok).toBe(false);
+      expect(r.chainOk).toBe(true);
+      expect(r.state.divergences).toContainEqual(expect.objectContaining({ kind: 'record', entity: rec.number, field: 'status' }));
+      expect(verificationProblems(r).join('\n')).toMatch(new RegExp(`record ${rec.number} is approved; its signatures and audit trail give in_review`));
+    } finally {
+      await tamper(null, "UPDATE records SET status = 'in_review' WHERE id = $1", [rec.id]);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('[11.10(d)] a user_roles row added outside the trail: verify names the user and both role sets', async () => {
+    const u = await makeUser(t.db, { roles: ['Operator'] });
+    await tamper(null, "INSERT INTO user_roles (user_id, role_id) SELECT $1::uuid, id FROM roles WHERE name = 'Administrator'", [u.id]);
+    try {
+      const r = await verify();
+      expect(r.ok).toBe(false);
+      expect(r.state.divergences).toEqual([
+        expect.objectContaining({ kind: 'user', entity: u.employeeId, field: 'roles', detail: expect.stringContaining('the audit trail gives [Operator]') }),
+      ]);
+    } finally {
+      await tamper(null, "DELETE FROM user_roles WHERE user_id = $1::uuid AND role_id = (SELECT id FROM roles WHERE name = 'Administrator')", [u.id]);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('[11.10(e)] audit_chain_heads moved: the application role is refused, a head moved by the owner is reported and the next append corrects it', async () => {
+    const c = await t.app();
+    try {
+      await expect(c.query("UPDATE audit_chain_heads SET seq = seq - 1 WHERE chain_id = $1", [defaultChainId()])).rejects.toThrow(/may only move to the chain's last event/);
+    } finally {
+      await c.end();
+    }
+    await tamper('audit_chain_heads', 'UPDATE audit_chain_heads SET seq = seq - 2 WHERE chain_id = $1', [defaultChainId()]);
+    const r = await verify();
+    expect(r.ok).toBe(false);
+    expect(r.state.divergences).toContainEqual(expect.objectContaining({ kind: 'chain_head', entity: defaultChainId() }));
+    // The verification's own audit event was appended on the real last event: the chain is whole and the head right again.
+    const again = await verify();
+    expect(again.ok).toBe(true);
+    expect(again.broken).toBeNull();
   });
 });
