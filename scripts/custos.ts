@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
         const cp = r.checkpoint ? `; checkpoint seq ${r.checkpoint.seq}: ${r.checkpoint.status}` : '; no checkpoint';
         const sigs = `; ${r.signatures.checked} signatures checked`;
         const problems = verificationProblems(r);
-        const text = r.ok ? `OK chain ${r.chainId}: ${r.count} events, head seq ${r.headSeq} hash ${r.headHash}${cp}${sigs}` : problems.join('\n');
+        const text = [r.ok ? `OK chain ${r.chainId}: ${r.count} events, head seq ${r.headSeq} hash ${r.headHash}${cp}${sigs}` : problems.join('\n'), ...r.warnings.map((w) => `WARNING: ${w}`)].join('\n');
         print(out, r, text);
         return r.ok ? 0 : 1;
       } finally {

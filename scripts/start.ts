@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { startCheckpointSigner } from '@/lib/audit/checkpoint-signer';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { loadOrCreateServerKey, signingKeyPath } from '@/lib/audit/server-key';
 import { describeDatabaseUrl } from '@/lib/config/database-url';
@@ -16,7 +17,6 @@ import { superviseWorker } from './supervise';
 const step = (msg: string) => console.log(`custos: ${msg}`);
 const HOST = process.env.HOST || '127.0.0.1';
 const PORT = Number(process.env.PORT || 3000);
-const CHECKPOINT_EVERY_S = Number(process.env.CUSTOS_CHECKPOINT_INTERVAL_S || 300);
 
 let child: ChildProcess | null = null;
 let shuttingDown = false;
@@ -55,10 +55,9 @@ async function main() {
   }
   const cp = await createCheckpoint(prisma, { key });
   step(cp.created ? `audit chain head seq ${cp.seq} signed` : `audit chain head seq ${cp.seq} (checkpoint current)`);
-  const timer = setInterval(() => {
-    createCheckpoint(prisma, { key }).catch((e) => console.error('custos: checkpoint failed:', (e as Error).message));
-  }, CHECKPOINT_EVERY_S * 1000);
-  timer.unref();
+  // Afterwards every process signs (this one, the web server and the worker; one at a time per
+  // chain): every CUSTOS_CHECKPOINT_INTERVAL_S or CUSTOS_CHECKPOINT_EVERY_EVENTS, whichever first.
+  const signer = startCheckpointSigner(prisma, { key, log: (line) => step(line) });
 
   // MQTT: the configured broker, else one already listening on 127.0.0.1:1883, else Aedes.
   let stopBroker: () => Promise<void> = async () => {};
@@ -103,7 +102,7 @@ async function main() {
     }
   });
   cleanup = async () => {
-    clearInterval(timer);
+    signer.stop();
     await worker.stop().catch(() => undefined);
     await stopBroker().catch(() => undefined);
     await prisma.$disconnect();

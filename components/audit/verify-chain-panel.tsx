@@ -165,6 +165,12 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
       </dd>
       <dt className="font-medium">Newest checkpoint</dt>
       <dd>{cp ? `#${cp.id} at seq ${cp.seq}, signed ${utcText(cp.signedAt)} UTC — ${cp.status === 'ok' ? 'signature and hash verified' : `${cp.status}: ${cp.detail}`}` : 'none yet (the next export signs one)'}</dd>
+      {r.warnings?.length ? (
+        <>
+          <dt className="font-medium">Warnings</dt>
+          <dd>{r.warnings.join('; ')}</dd>
+        </>
+      ) : null}
       <dt className="font-medium">Displayed columns</dt>
       <dd>{r.display ? (r.display.ok ? `${fmt(r.display.checked)} events: every column equals the chain` : `${fmt(r.display.mismatches)} event(s) differ from the chain`) : '—'}</dd>
       <dt className="font-medium">Signatures</dt>

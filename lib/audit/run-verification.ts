@@ -73,6 +73,8 @@ export async function runVerification(
             display: { ok: result.display.ok, mismatches: result.display.mismatches, first: result.display.first[0] ?? null },
             signaturesChecked: signatures.checked,
             invalidSignatures: signatures.invalid,
+            unsignedTail: result.unsignedTail,
+            external: result.external && { seq: result.external.seq, status: result.external.status },
             stateDivergences: state.divergences.map((d) => ({ kind: d.kind, entity: d.entity, field: d.field })),
             signaturesDisagreeingWithChain: signatureChain.invalid.map((p) => ({ signatureId: p.signatureId, record: p.recordNumber, version: p.version, field: p.field })),
             verifiedAt: result.verifiedAt,
@@ -90,6 +92,7 @@ export function verificationProblems(r: TVerificationReport): string[] {
   const out: string[] = [];
   if (r.broken) out.push(`BROKEN chain ${r.chainId} at seq ${r.broken.seq}: ${r.broken.reason} (${r.broken.detail})`);
   if (r.checkpoint && r.checkpoint.status !== 'ok') out.push(`BROKEN chain ${r.chainId}: ${r.checkpoint.detail}`);
+  if (r.external && r.external.status !== 'ok' && r.external.status !== 'none') out.push(`BROKEN chain ${r.chainId}: ${r.external.detail}`);
   if (!r.display.ok) {
     const f = r.display.first[0];
     out.push(`ALTERED chain ${r.chainId}: ${r.display.mismatches} event(s) whose columns differ from the canonical text; first at seq ${f.seq}, column ${f.columns[0]} (${f.detail})`);

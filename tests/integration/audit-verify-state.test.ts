@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVerification, verificationProblems } from '@/lib/audit/run-verification';
+import { appendAudit } from '@/lib/audit/append-audit';
 import { defaultChainId } from '@/lib/audit/chain-id';
+import { checkpointFileName, checkpointIfDue } from '@/lib/audit/checkpoint-signer';
+import { loadOrCreateServerKey } from '@/lib/audit/server-key';
+import { verifyChain } from '@/lib/audit/verify-chain';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { exportRows } from '@/lib/audit/export/export-source';
 import { signRecord } from '@/lib/esign/sign-record';
@@ -210,5 +217,57 @@ describe('derived state is checked against the chain', () => {
     const again = await verify();
     expect(again.ok).toBe(true);
     expect(again.broken).toBeNull();
+  });
+});
+
+describe('truncation between checkpoints', () => {
+  it('[11.10(e)] a tail deleted after the newest checkpoint: verify warns with the count of unsigned events and the age', async () => {
+    const { key } = loadOrCreateServerKey();
+    const policy = { intervalS: 3600, everyEvents: 1_000_000, dir: null };
+    expect(await checkpointIfDue(t.db, defaultChainId(), key, policy, { force: true })).not.toBeNull();
+    for (let i = 0; i < 5; i++) await t.db.$transaction((tx) => appendAudit(tx, [{ actor: SYSTEM_CLI, action: 'audit.probe', entityType: 'Test', entityId: String(i) }]));
+    const [{ max }] = await sql<{ max: string }>('SELECT max(seq)::text AS max FROM audit_events WHERE chain_id = $1', [defaultChainId()]);
+    await tamper('audit_events', 'DELETE FROM audit_events WHERE chain_id = $1 AND seq > $2', [defaultChainId(), BigInt(max) - 2n]);
+    await tamper('audit_chain_heads', 'UPDATE audit_chain_heads SET seq = e.seq, hash = e.hash FROM (SELECT seq, hash FROM audit_events WHERE chain_id = $1 ORDER BY seq DESC LIMIT 1) e WHERE chain_id = $1', [defaultChainId()]);
+    const c = await t.app();
+    try {
+      const r = await verifyChain(c, { trustedPublicKeyPem: key.publicKeyPem, checkpointDir: null });
+      expect(r.ok).toBe(true); // nothing signed was touched: only a warning can say it
+      expect(r.unsignedTail).toMatchObject({ events: 3 });
+      expect(r.unsignedTail!.ageS).toBeGreaterThanOrEqual(0);
+      expect(r.warnings).toEqual([expect.stringMatching(/^3 events after the newest checkpoint \(unsigned tail\): the newest checkpoint, at seq \d+, was signed \d+ s ago$/)]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('[11.10(e)] one signer at a time, every N events or interval; a checkpoint published outside the database catches a rewrite of the database and its checkpoints', async () => {
+    const { key } = loadOrCreateServerKey();
+    const dir = mkdtempSync(path.join(tmpdir(), 'custos-cp-'));
+    const policy = { intervalS: 3600, everyEvents: 3, dir };
+    const append = async (n: number) => {
+      for (let i = 0; i < n; i++) await t.db.$transaction((tx) => appendAudit(tx, [{ actor: SYSTEM_CLI, action: 'audit.probe', entityType: 'Test', entityId: `n${i}` }]));
+    };
+    await checkpointIfDue(t.db, defaultChainId(), key, policy, { force: true });
+    await append(2);
+    expect(await checkpointIfDue(t.db, defaultChainId(), key, policy)).toBeNull(); // 2 < 3 events, interval not reached
+    await append(1);
+    // Two processes' rounds at once: the advisory lock lets one sign.
+    const both = await Promise.all([checkpointIfDue(t.db, defaultChainId(), key, policy), checkpointIfDue(t.db, defaultChainId(), key, policy)]);
+    expect(both.filter(Boolean)).toHaveLength(1);
+    const signed = both.find(Boolean)!;
+    expect(readdirSync(dir)).toContain(checkpointFileName(defaultChainId(), signed.seq));
+    const c = await t.app();
+    try {
+      expect((await verifyChain(c, { trustedPublicKeyPem: key.publicKeyPem, checkpointDir: dir })).external).toMatchObject({ status: 'ok', seq: signed.seq });
+      // The owner deletes the signed tail together with its checkpoints: only the file remembers.
+      await tamper('audit_checkpoints', 'DELETE FROM audit_checkpoints WHERE chain_id = $1 AND seq >= $2', [defaultChainId(), signed.seq]);
+      await tamper('audit_events', 'DELETE FROM audit_events WHERE chain_id = $1 AND seq >= $2', [defaultChainId(), signed.seq]);
+      const r = await verifyChain(c, { trustedPublicKeyPem: key.publicKeyPem, checkpointDir: dir });
+      expect(r.ok).toBe(false);
+      expect(r.external).toMatchObject({ status: 'truncated', seq: signed.seq });
+    } finally {
+      await c.end();
+    }
   });
 });
