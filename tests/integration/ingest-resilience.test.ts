@@ -7,7 +7,9 @@ import { runVerification } from '@/lib/audit/run-verification';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { registerDevice } from '@/lib/devices/register-device';
 import { POST as gatewaySync } from '@/app/api/ingest/gateway/route';
+import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
+import { proveReading } from '@/lib/ingest/prove-reading';
 import { buildGatewayBody, buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
 import { superviseWorker } from '@/scripts/supervise';
 import { startMosquitto } from '@/tests/helpers/mosquitto';
@@ -311,5 +313,28 @@ describe('smaller ingest faults', () => {
     } finally {
       delete process.env.CUSTOS_INGEST_HTTP_FORMATS;
     }
+  });
+});
+
+describe('telemetry proof binds the value shown', () => {
+  it('[11.10(e)] a changed telemetry value / value_text / unit: prove says NOT PROVEN and which field differs from the signed payload', async () => {
+    const ingestor = new Ingestor(t.db);
+    await ingestor.keys.load();
+    const r = await ingestor.ingest([{ source: 'mqtt', topic: 'pharma/resilience/prove', raw: buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '4.75' }), receivedAt: new Date() }]);
+    expect(r.stored).toBe(1);
+    const [{ id }] = (await owner.query<{ id: string }>("SELECT id::text FROM telemetry WHERE topic = 'pharma/resilience/prove'")).rows;
+    const before = await proveReading(t.db, BigInt(id));
+    expect(before).toMatchObject({ valid: true, fieldsMatch: true, rootInAudit: true, reasons: [] });
+    expect(before.derived.fields.find((f) => f.field === 'value_text')).toMatchObject({ stored: '4.75', derived: '4.75', equal: true });
+    await owner.query("UPDATE telemetry SET value = 2.5 WHERE id = $1", [id]);
+    const changed = await proveReading(t.db, BigInt(id));
+    expect(changed).toMatchObject({ valid: false, fieldsMatch: false });
+    expect(changed.reasons).toEqual(['value shows "2.5", the signed payload says "4.75"']);
+    await owner.query("UPDATE telemetry SET value = 4.75, value_text = '2.5', unit = 'K' WHERE id = $1", [id]);
+    const text = await proveReading(t.db, BigInt(id));
+    expect(text.valid).toBe(false);
+    expect(text.derived.fields.filter((f) => !f.equal).map((f) => f.field)).toEqual(['value_text', 'unit']);
+    await owner.query("UPDATE telemetry SET value_text = '4.75', unit = '°C' WHERE id = $1", [id]);
+    expect((await proveReading(t.db, BigInt(id))).valid).toBe(true);
   });
 });
