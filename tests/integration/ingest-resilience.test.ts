@@ -7,6 +7,7 @@ import { runVerification } from '@/lib/audit/run-verification';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { registerDevice } from '@/lib/devices/register-device';
 import { POST as gatewaySync } from '@/app/api/ingest/gateway/route';
+import { loadOrCreateServerKey } from '@/lib/audit/server-key';
 import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { proveReading } from '@/lib/ingest/prove-reading';
@@ -147,6 +148,25 @@ describe('the ingest worker survives its database', () => {
       await sup.stop();
     }
     expect(sup.restarts()).toBe(1);
+  }, 60_000);
+});
+
+describe('checkpoints from the worker', () => {
+  it('[11.10(e)] the standalone worker signs checkpoints (every N events), so its appends do not stay an unsigned tail', async () => {
+    loadOrCreateServerKey();
+    const topic = 'pharma/resilience/checkpoint';
+    const w = startWorkerProcess({ CUSTOS_MQTT_CLIENT_ID: 'custos-checkpoint', CUSTOS_MQTT_TOPICS: topic, CUSTOS_CHECKPOINT_EVERY_EVENTS: '1', CUSTOS_CHECKPOINT_INTERVAL_S: '1' });
+    await w.ready;
+    try {
+      await publishAll([buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '1.25' })], topic);
+      await waitFor(async () => (await count('SELECT count(*)::int AS n FROM telemetry WHERE topic = $1', [topic])) === 1, 30_000, 'the reading');
+      const batchSeq = (await owner.query<{ seq: string }>("SELECT max(audit_seq)::text AS seq FROM telemetry_batches")).rows[0].seq;
+      await waitFor(async () => (await count('SELECT count(*)::int AS n FROM audit_checkpoints WHERE seq >= $1', [batchSeq])) > 0, 30_000, 'a checkpoint covering the batch');
+    } finally {
+      const exited = new Promise((r) => w.proc.once('exit', r));
+      w.proc.kill('SIGTERM');
+      await exited;
+    }
   }, 60_000);
 });
 
