@@ -11,6 +11,7 @@ import type { TAcceptedReading, TInbound, TRejected } from '@/lib/ingest/verify-
 export const INGEST_ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
 
 const STATEMENT_TIMEOUT_MS = 60_000;
+const CLOCK_TOLERANCE_MS = 500;
 
 export interface TStoreResult {
   stored: number;
@@ -83,7 +84,10 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
   // and spacing. A worker whose clock is wrong cannot make devices look skewed or late.
   const localBefore = Date.now();
   const { rows: clock } = await client.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms');
-  const offsetMs = Number(clock[0].ms) - (localBefore + Date.now()) / 2;
+  // Clocks within half a second of each other (well inside the 1 s skew limit) count as equal:
+  // the worker's stamps are kept as they are, without sub-millisecond measuring noise.
+  const measured = Number(clock[0].ms) - (localBefore + Date.now()) / 2;
+  const offsetMs = Math.abs(measured) < CLOCK_TOLERANCE_MS ? 0 : Math.round(measured);
   const receivedAt = (i: TInbound) => new Date(i.receivedAt.getTime() + offsetMs);
   // Duplicates inside the batch first, then against everything stored before.
   const unique = new Map<string, TAcceptedReading>();
