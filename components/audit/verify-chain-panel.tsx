@@ -176,6 +176,7 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
       <dt className="font-medium">Signatures</dt>
       <dd>
         {fmt(r.signatures.checked)} checked{invalidSignatures ? `, ${invalidSignatures} no longer match their record` : ', all match their records'}
+        {r.signatureChain ? (r.signatureChain.invalid.length ? `; ${r.signatureChain.invalid.length} disagree with the audit trail` : '; all agree with the audit trail') : ''}
       </dd>
     </dl>
   );
