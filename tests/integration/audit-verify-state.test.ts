@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { loadOrCreateServerKey } from '@/lib/audit/server-key';
 import { verifyChain } from '@/lib/audit/verify-chain';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { exportRows } from '@/lib/audit/export/export-source';
+import { registerDevice } from '@/lib/devices/register-device';
 import { signRecord } from '@/lib/esign/sign-record';
 import { createRecord } from '@/lib/records/create-record';
 import { getRecord } from '@/lib/records/get-record';
@@ -198,6 +199,29 @@ describe('derived state is checked against the chain', () => {
       ]);
     } finally {
       await tamper(null, "DELETE FROM user_roles WHERE user_id = $1::uuid AND role_id = (SELECT id FROM roles WHERE name = 'Administrator')", [u.id]);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('[11.10(d)] a built-in role\'s permission and a device key changed outside the trail: verify names the role and the device', async () => {
+    await registerDevice(t.db, { id: 'GW-STATE-1', sensors: ['ST-1'], key: { publicKeyPem: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString() } }, SYSTEM_CLI);
+    expect((await verify()).ok).toBe(true);
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const [key] = await sql<{ public_key_pem: string }>("SELECT public_key_pem FROM device_keys WHERE device_id = 'GW-STATE-1'");
+    await tamper(null, "UPDATE device_keys SET public_key_pem = $1 WHERE device_id = 'GW-STATE-1'", [other]);
+    await tamper(null, "INSERT INTO role_permissions (role_id, permission) SELECT id, 'audit.verify' FROM roles WHERE name = 'Operator'");
+    try {
+      const r = await verify();
+      expect(r.ok).toBe(false);
+      expect(r.state.divergences.map((d) => [d.kind, d.entity, d.field])).toEqual(
+        expect.arrayContaining([
+          ['role', 'Operator', 'permissions'],
+          ['device', 'GW-STATE-1', 'keys'],
+        ]),
+      );
+    } finally {
+      await tamper(null, "UPDATE device_keys SET public_key_pem = $1 WHERE device_id = 'GW-STATE-1'", [key.public_key_pem]);
+      await tamper(null, "DELETE FROM role_permissions WHERE permission = 'audit.verify' AND role_id = (SELECT id FROM roles WHERE name = 'Operator')");
     }
     expect((await verify()).ok).toBe(true);
   });
