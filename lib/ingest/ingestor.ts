@@ -131,7 +131,12 @@ export class Ingestor {
         culprits.set(a, detail);
         return storeBatch(this.pool, this.keys, [], [{ inbound: a.inbound, reason: 'store_failed', detail: detail.slice(0, 500), deviceHint: a.deviceId, rawSha256: a.rawSha256 }]);
       }
-      if (accepted.length === 0 && rejected.length === 1) throw e;
+      if (accepted.length === 0 && rejected.length === 1) {
+        // The quarantine row itself was refused: keep the sealed bytes with nothing taken from them.
+        const r = rejected[0];
+        if (r.deviceHint === null && r.detail.startsWith('(the database refused')) throw e;
+        return storeBatch(this.pool, this.keys, [], [{ ...r, deviceHint: null, detail: `(the database refused the original detail: ${(e as Error).message})`.slice(0, 500) }]);
+      }
       // Quarantine first on its own, then the readings in halves.
       const parts: Array<[TAcceptedReading[], TRejected[]]> =
         accepted.length === 0

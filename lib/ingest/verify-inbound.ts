@@ -63,6 +63,15 @@ export function storedValue(text: string): number | null {
   return v;
 }
 
+/**
+ * Text taken from a payload (a device id, a parser's message) as PostgreSQL text can hold it: a
+ * NUL (written as \u0000 in JSON) is refused by every text column, so it is written out as the
+ * six characters \u0000. The sealed raw bytes keep the original.
+ */
+export function storableText(s: string): string {
+  return s.replace(/\u0000/g, '\\u0000');
+}
+
 function describeValue(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
 }
@@ -71,7 +80,7 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
   const rawSha256 = sha256(msg.raw);
   const reject = (reason: string, detail: string, deviceHint: string | null = null): TVerdict => ({
     ok: false,
-    rejected: { inbound: msg, reason, detail: detail.slice(0, 500), deviceHint, rawSha256 },
+    rejected: { inbound: msg, reason, detail: storableText(detail).slice(0, 500), deviceHint: deviceHint === null ? null : storableText(deviceHint).slice(0, 200), rawSha256 },
   });
   const parse = { maxBytes: opts.maxBytes };
   if (looksLikeGatewayBody(msg.raw)) {

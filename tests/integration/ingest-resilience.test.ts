@@ -180,17 +180,19 @@ describe('no poison message', () => {
     const poison = buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: TEN_TO_400, at: new Date(at + 50_500) });
     // Verifies, but the database refuses it (a NUL character in a text column): found by splitting.
     const refused = buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '4.5', unit: '\u0000C', at: new Date(at + 70_500) });
-    await publishAll([...valid.slice(0, 50), poison, ...valid.slice(50, 70), refused, ...valid.slice(70)], topic, 500);
+    // An unknown device whose id holds a NUL character: quarantined like any unknown device.
+    const nulId = Buffer.from(buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '4.5', at: new Date(at + 80_500) }).toString().replaceAll('"EDGE-R-1"', '"EDGE\\u0000R"'));
+    await publishAll([...valid.slice(0, 50), poison, ...valid.slice(50, 70), refused, ...valid.slice(70, 90), nulId, ...valid.slice(90)], topic, 500);
     const q = `SELECT count(*)::int AS n FROM telemetry WHERE topic = '${topic}'`;
     await waitFor(async () => (await count(q)) >= 100, 60_000, '100 stored').catch((e: Error) => {
       throw new Error(`${e.message}; worker output: ${w.output().slice(-3000)}`);
     });
     const held = async () =>
       (await owner.query<{ reason: string; detail: string; raw: Buffer }>('SELECT reason, detail, raw FROM quarantine WHERE topic = $1 ORDER BY id', [topic])).rows;
-    await waitFor(async () => (await held()).length >= 2, 30_000, 'both quarantined');
+    await waitFor(async () => (await held()).length >= 3, 30_000, 'all three quarantined');
     await new Promise((r) => setTimeout(r, 2000));
     const rows = await held();
-    expect(rows.map((r) => r.reason).sort()).toEqual(['store_failed', 'value_out_of_range']);
+    expect(rows.map((r) => r.reason).sort()).toEqual(['store_failed', 'unknown_device', 'value_out_of_range']);
     const big = rows.find((r) => r.reason === 'value_out_of_range')!;
     expect(Buffer.from(big.raw).toString()).toContain(`"value":${TEN_TO_400}`);
     expect(big.detail).toMatch(/does not fit double precision/);
@@ -198,7 +200,7 @@ describe('no poison message', () => {
     expect(await count(q)).toBe(100);
     expect(w.output()).not.toMatch(/not committed/);
     expect(w.proc.exitCode).toBeNull();
-    expect(await count("SELECT count(*)::int AS n FROM audit_events WHERE action = 'telemetry.quarantine' AND new_value->>'topic' = $1", [topic])).toBe(2);
+    expect(await count("SELECT count(*)::int AS n FROM audit_events WHERE action = 'telemetry.quarantine' AND new_value->>'topic' = $1", [topic])).toBe(3);
     const exited = new Promise((r) => w.proc.once('exit', r));
     w.proc.kill('SIGTERM');
     await exited;
