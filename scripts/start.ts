@@ -21,6 +21,8 @@ const PORT = Number(process.env.PORT || 3000);
 let child: ChildProcess | null = null;
 let shuttingDown = false;
 let cleanup: () => Promise<void> = async () => {};
+/** Stops the supervised worker (and its restarts): called first on shutdown, before anything else ends. */
+let stopWorker: () => Promise<void> = async () => {};
 
 async function main() {
   if (!process.env.DATABASE_URL) {
@@ -77,6 +79,7 @@ async function main() {
     env: { ...process.env, DATABASE_URL: db.ownerUrl, APP_DATABASE_URL: db.appUrl },
     log: (line) => step(line),
   });
+  stopWorker = () => worker.stop();
   step('ingest worker: running, supervised (topics ' + (process.env.CUSTOS_MQTT_TOPICS || 'pharma/#') + ')');
 
   if (needsBuild()) {
@@ -141,10 +144,13 @@ async function shutdown(code: number) {
   if (shuttingDown) return;
   shuttingDown = true;
   step('stopping');
+  // Ctrl-C reaches the worker too: it must not be restarted while everything stops.
+  const workerStopped = stopWorker().catch(() => undefined);
   if (child && child.exitCode === null) {
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
   }
+  await workerStopped;
   await cleanup().catch(() => undefined);
   step('stopped');
   process.exit(code);
