@@ -97,7 +97,8 @@ async function main() {
     NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://${HOST}:${PORT}`,
     NEXT_TELEMETRY_DISABLED: '1',
   };
-  child = spawn('npx', ['next', 'start', '-H', HOST, '-p', String(PORT)], { stdio: 'inherit', env });
+  // next itself, not through npx: a signal to this process's child reaches the server, not a wrapper.
+  child = spawn(process.execPath, [path.resolve('node_modules/next/dist/bin/next'), 'start', '-H', HOST, '-p', String(PORT)], { stdio: 'inherit', env });
   child.on('exit', (code) => {
     if (!shuttingDown) {
       console.error(`custos: web server exited (${code}); stopping`);
