@@ -2,6 +2,7 @@ import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import { trailEntry } from '@/lib/audit/trail-entry';
 import { checkSignaturesAgainstChain } from '@/lib/audit/verify-signatures-chain';
 import { signatureValidity, type TSignatureValidity } from '@/lib/esign/signature-validity';
 
@@ -165,9 +166,4 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
     // What the chain proves (the canonical text), not the display columns beside it.
     audit: audit.map((a) => trailEntry(a.seq, a.canonical)),
   };
-}
-
-function trailEntry(seq: bigint, canonical: string): TRecordView['audit'][number] {
-  const c = JSON.parse(canonical) as { occurred_at: string; actor_id: string; actor_name: string | null; action: string; reason: string | null; context_ref: string | null };
-  return { seq: seq.toString(), occurredAt: new Date(c.occurred_at), actorId: c.actor_id, actorName: c.actor_name, action: c.action, reason: c.reason, contextRef: c.context_ref };
 }
