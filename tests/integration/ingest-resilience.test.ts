@@ -37,7 +37,10 @@ beforeAll(async () => {
 const postSync = (body: Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   gatewaySync(new Request('http://localhost/api/ingest/gateway', { method: 'POST', body: new Uint8Array(body), headers }));
 const TEN_TO_400 = `1${'0'.repeat(400)}`;
+const started: ChildProcess[] = [];
 afterAll(async () => {
+  // A worker a failed test left running is stopped with the file.
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   await broker?.stop();
   await t?.drop();
 });
@@ -69,6 +72,7 @@ function workerEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 function startWorkerProcess(env: Record<string, string>, preload: string[] = []): { proc: ChildProcess; output: () => string; ready: Promise<void> } {
   let out = '';
   const proc = spawn(process.execPath, [...preload.flatMap((p) => ['--import', p]), '--import', 'tsx', 'scripts/worker.ts'], { env: workerEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(proc);
   const ready = new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
