@@ -17,8 +17,10 @@ export interface TSupervisorOptions {
   maxBackoffMs?: number;
   /** A run longer than this resets the backoff (default 60 s). */
   stableAfterMs?: number;
-  /** Called with each started child (its output goes to this process's stdout/stderr). */
+  /** Called with each started child. */
   onStart?: (child: ChildProcess) => void;
+  /** The child's output: this process's stdout/stderr (default), or pipes to read from onStart. */
+  output?: 'inherit' | 'pipe';
 }
 
 export interface TSupervisor {
@@ -46,7 +48,7 @@ export function superviseWorker(o: TSupervisorOptions): TSupervisor {
     if (stopping) return;
     const startedAt = Date.now();
     // One process (node with the tsx loader, no wrapper): a signal reaches the worker itself.
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { env: o.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { env: o.env ?? process.env, stdio: ['ignore', o.output ?? 'inherit', o.output ?? 'inherit'] });
     current = child;
     o.onStart?.(child);
     child.once('exit', (code, signal) => {

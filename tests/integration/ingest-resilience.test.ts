@@ -134,25 +134,40 @@ describe('the ingest worker survives its database', () => {
 
   it('[Annex 11 §16] npm start supervises the worker: a killed worker is restarted after a backoff, logged, and consumes again', async () => {
     const lines: string[] = [];
+    let consuming = 0;
     const sup = superviseWorker({
       env: workerEnv({ CUSTOS_MQTT_CLIENT_ID: 'custos-supervised', CUSTOS_MQTT_TOPICS: 'pharma/resilience/supervised' }),
       log: (l) => lines.push(l),
       initialBackoffMs: 300,
+      output: 'pipe',
+      onStart: (child) => {
+        let out = '';
+        let seen = false;
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (!seen && /"msg":"consuming/.test(out)) {
+            seen = true;
+            consuming += 1;
+          }
+        });
+        child.stderr!.resume();
+      },
     });
     try {
-      await waitFor(async () => sup.child() !== null, 5000, 'the first worker');
+      // Subscribed first: the broker keeps the persistent session's messages while it is down.
+      await waitFor(async () => consuming === 1, 60_000, 'the first worker consuming');
       const first = sup.child()!;
-      await new Promise((r) => setTimeout(r, 4000));
       first.kill('SIGKILL');
       await waitFor(async () => sup.restarts() === 1 && sup.child() !== null && sup.child() !== first, 10_000, 'the restart');
       expect(lines.join('\n')).toMatch(/ingest worker exited \(SIGKILL\).*restarting in 300 ms \(restart 1\)/);
       await publishAll([buildHmacPayload({ deviceId: 'EDGE-R-1', secret, value: '3.5' })], 'pharma/resilience/supervised');
+      await waitFor(async () => consuming === 2, 60_000, 'the restarted worker consuming');
       await waitFor(async () => (await count("SELECT count(*)::int AS n FROM telemetry WHERE topic = 'pharma/resilience/supervised'")) === 1, 30_000, 'the reading after the restart');
     } finally {
       await sup.stop();
     }
     expect(sup.restarts()).toBe(1);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('checkpoints from the worker', () => {
