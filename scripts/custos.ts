@@ -1,6 +1,6 @@
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
-import { runVerification } from '@/lib/audit/run-verification';
+import { runVerification, verificationProblems } from '@/lib/audit/run-verification';
 import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
@@ -93,15 +93,8 @@ async function main(argv: string[]): Promise<number> {
         );
         const cp = r.checkpoint ? `; checkpoint seq ${r.checkpoint.seq}: ${r.checkpoint.status}` : '; no checkpoint';
         const sigs = `; ${r.signatures.checked} signatures checked`;
-        const text = r.ok
-          ? `OK chain ${r.chainId}: ${r.count} events, head seq ${r.headSeq} hash ${r.headHash}${cp}${sigs}`
-          : r.broken
-            ? `BROKEN chain ${r.chainId} at seq ${r.broken.seq}: ${r.broken.reason} (${r.broken.detail})`
-            : !r.chainOk
-              ? `BROKEN chain ${r.chainId}: ${r.checkpoint?.detail}`
-              : `INVALID SIGNATURES: ${r.signatures.invalid
-                  .map((s) => `signature ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`)
-                  .join('; ')}`;
+        const problems = verificationProblems(r);
+        const text = [r.ok ? `OK chain ${r.chainId}: ${r.count} events, head seq ${r.headSeq} hash ${r.headHash}${cp}${sigs}` : problems.join('\n'), ...r.warnings.map((w) => `WARNING: ${w}`)].join('\n');
         print(out, r, text);
         return r.ok ? 0 : 1;
       } finally {

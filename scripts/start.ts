@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { startCheckpointSigner } from '@/lib/audit/checkpoint-signer';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { loadOrCreateServerKey, signingKeyPath } from '@/lib/audit/server-key';
 import { describeDatabaseUrl } from '@/lib/config/database-url';
@@ -10,17 +11,18 @@ import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
 import { portInUse, startEmbeddedBroker } from '@/lib/ingest/embedded-broker';
 import { bootstrapAdmin } from '@/lib/users/bootstrap-admin';
-import { startWorker } from './worker';
+import { superviseWorker } from './supervise';
 
 // `npm start`: everything on one machine. One line per step, so a newcomer sees progress.
 const step = (msg: string) => console.log(`custos: ${msg}`);
 const HOST = process.env.HOST || '127.0.0.1';
 const PORT = Number(process.env.PORT || 3000);
-const CHECKPOINT_EVERY_S = Number(process.env.CUSTOS_CHECKPOINT_INTERVAL_S || 300);
 
 let child: ChildProcess | null = null;
 let shuttingDown = false;
 let cleanup: () => Promise<void> = async () => {};
+/** Stops the supervised worker (and its restarts): called first on shutdown, before anything else ends. */
+let stopWorker: () => Promise<void> = async () => {};
 
 async function main() {
   if (!process.env.DATABASE_URL) {
@@ -55,10 +57,9 @@ async function main() {
   }
   const cp = await createCheckpoint(prisma, { key });
   step(cp.created ? `audit chain head seq ${cp.seq} signed` : `audit chain head seq ${cp.seq} (checkpoint current)`);
-  const timer = setInterval(() => {
-    createCheckpoint(prisma, { key }).catch((e) => console.error('custos: checkpoint failed:', (e as Error).message));
-  }, CHECKPOINT_EVERY_S * 1000);
-  timer.unref();
+  // Afterwards every process signs (this one, the web server and the worker; one at a time per
+  // chain): every CUSTOS_CHECKPOINT_INTERVAL_S or CUSTOS_CHECKPOINT_EVERY_EVENTS, whichever first.
+  const signer = startCheckpointSigner(prisma, { key, log: (line) => step(line) });
 
   // MQTT: the configured broker, else one already listening on 127.0.0.1:1883, else Aedes.
   let stopBroker: () => Promise<void> = async () => {};
@@ -73,8 +74,13 @@ async function main() {
     stopBroker = broker.stop;
     step('MQTT broker: embedded Aedes on 127.0.0.1:1883 (MQTT 3.1.1, in memory; set MQTT_URL for a real broker)');
   }
-  const worker = await startWorker(process.env);
-  step('ingest worker: running (topics ' + (process.env.CUSTOS_MQTT_TOPICS || 'pharma/#') + ')');
+  // The worker is a supervised child process: restarted with backoff should it ever end.
+  const worker = superviseWorker({
+    env: { ...process.env, DATABASE_URL: db.ownerUrl, APP_DATABASE_URL: db.appUrl },
+    log: (line) => step(line),
+  });
+  stopWorker = () => worker.stop();
+  step('ingest worker: running, supervised (topics ' + (process.env.CUSTOS_MQTT_TOPICS || 'pharma/#') + ')');
 
   if (needsBuild()) {
     step('building the web application (first start or sources changed; takes a minute or two)');
@@ -91,7 +97,8 @@ async function main() {
     NEXTAUTH_URL: process.env.NEXTAUTH_URL || `http://${HOST}:${PORT}`,
     NEXT_TELEMETRY_DISABLED: '1',
   };
-  child = spawn('npx', ['next', 'start', '-H', HOST, '-p', String(PORT)], { stdio: 'inherit', env });
+  // next itself, not through npx: a signal to this process's child reaches the server, not a wrapper.
+  child = spawn(process.execPath, [path.resolve('node_modules/next/dist/bin/next'), 'start', '-H', HOST, '-p', String(PORT)], { stdio: 'inherit', env });
   child.on('exit', (code) => {
     if (!shuttingDown) {
       console.error(`custos: web server exited (${code}); stopping`);
@@ -99,7 +106,7 @@ async function main() {
     }
   });
   cleanup = async () => {
-    clearInterval(timer);
+    signer.stop();
     await worker.stop().catch(() => undefined);
     await stopBroker().catch(() => undefined);
     await prisma.$disconnect();
@@ -138,10 +145,13 @@ async function shutdown(code: number) {
   if (shuttingDown) return;
   shuttingDown = true;
   step('stopping');
+  // Ctrl-C reaches the worker too: it must not be restarted while everything stops.
+  const workerStopped = stopWorker().catch(() => undefined);
   if (child && child.exitCode === null) {
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
   }
+  await workerStopped;
   await cleanup().catch(() => undefined);
   step('stopped');
   process.exit(code);

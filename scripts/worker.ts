@@ -10,6 +10,7 @@ import { startBackupSchedule } from '@/lib/backup/start-backup-schedule';
 import { startBrokerOperations } from '@/lib/broker/start-broker-operations';
 import { serveWorkerMetrics } from '@/lib/metrics/serve-metrics';
 import { logger } from '@/lib/log/logger';
+import { checkpointPolicy, startCheckpointSigner } from '@/lib/audit/checkpoint-signer';
 
 // `npm run worker`: the MQTT ingest worker. Any number can run: with CUSTOS_MQTT_SHARE set they
 // split the topics through a shared subscription ($share/<group>/<filter>).
@@ -72,11 +73,14 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
   const broker = await startBrokerOperations(prisma, env, log);
   const alerts = startAlertJobs(prisma, env, log);
   const backups = startBackupSchedule(prisma, { ownerUrl: db.ownerUrl, env, log });
+  // Every long-running process takes part in checkpointing (one signer at a time per chain).
+  const checkpoints = startCheckpointSigner(prisma, { policy: checkpointPolicy(env), log });
   return {
     subs,
     async stop() {
       clearInterval(commLoss);
       clearInterval(stats);
+      checkpoints.stop();
       await Promise.all([alerts.stop(), backups.stop(), broker.stop(), metrics.close()]);
       await Promise.all(subs.map((s) => s.stop()));
       const committed = subs.reduce((a, s) => a + s.stats.committed, 0);

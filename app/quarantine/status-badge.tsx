@@ -23,4 +23,9 @@ export const REASON_LABEL: Record<string, string> = {
   schema_hash_mismatch: 'Content changed after signing',
   bad_signature: 'Signature does not verify',
   topic_not_allowed: 'Topic not allowed for the device',
+  value_out_of_range: 'Value does not fit the stored number type',
+  store_failed: 'Refused by the database',
+  too_large: 'Larger than the size limit',
+  unsupported_media_type: 'Wrong Content-Type',
+  format_not_accepted: 'Format not accepted on this route',
 };

@@ -8,6 +8,8 @@ const FLAGS: Record<string, { label: string; tone: TBadgeTone; title: string }> 
   clock_skew: { label: 'Clock skew', tone: 'warn', title: 'Device time differs from the received time by more than 1 s' },
   calibration_overdue: { label: 'Calibration overdue', tone: 'warn', title: 'Measured after the device’s calibration due date' },
   unparseable_time: { label: 'Unreadable time', tone: 'warn', title: 'The device time could not be read; stored as sent' },
+  seq_gap: { label: 'Sequence gap', tone: 'warn', title: 'The gateway’s sequence number skipped ahead: readings may be missing before this one' },
+  seq_out_of_order: { label: 'Sequence out of order', tone: 'warn', title: 'The gateway’s sequence number is not above its highest so far (restarted or reordered)' },
 };
 
 export function ReadingFlags({ flags }: { flags: string[] }) {

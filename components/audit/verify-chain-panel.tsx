@@ -165,9 +165,18 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
       </dd>
       <dt className="font-medium">Newest checkpoint</dt>
       <dd>{cp ? `#${cp.id} at seq ${cp.seq}, signed ${utcText(cp.signedAt)} UTC — ${cp.status === 'ok' ? 'signature and hash verified' : `${cp.status}: ${cp.detail}`}` : 'none yet (the next export signs one)'}</dd>
+      {r.warnings?.length ? (
+        <>
+          <dt className="font-medium">Warnings</dt>
+          <dd>{r.warnings.join('; ')}</dd>
+        </>
+      ) : null}
+      <dt className="font-medium">Displayed columns</dt>
+      <dd>{r.display ? (r.display.ok ? `${fmt(r.display.checked)} events: every column equals the chain` : `${fmt(r.display.mismatches)} event(s) differ from the chain`) : '—'}</dd>
       <dt className="font-medium">Signatures</dt>
       <dd>
         {fmt(r.signatures.checked)} checked{invalidSignatures ? `, ${invalidSignatures} no longer match their record` : ', all match their records'}
+        {r.signatureChain ? (r.signatureChain.invalid.length ? `; ${r.signatureChain.invalid.length} disagree with the audit trail` : '; all agree with the audit trail') : ''}
       </dd>
     </dl>
   );
@@ -193,6 +202,22 @@ function VerificationResult({ r }: { r: TVerificationReport }) {
             Checkpoint #{cp.id} at seq {cp.seq}: {cp.status.replace(/_/g, ' ')} — {cp.detail}
           </li>
         )}
+        {r.display && !r.display.ok && (
+          <li>
+            {fmt(r.display.mismatches)} event(s) show columns that differ from the chain — first at seq{' '}
+            <strong className="tabular-nums">{r.display.first[0]?.seq}</strong>, column <strong>{r.display.first[0]?.columns[0]}</strong>: {r.display.first[0]?.detail}
+          </li>
+        )}
+        {r.state?.divergences.map((d) => (
+          <li key={`state-${d.kind}-${d.entity}-${d.field}`}>
+            Live state differs from the audit trail ({d.kind} {d.entity}, {d.field}): {d.detail}
+          </li>
+        ))}
+        {r.signatureChain?.invalid.map((p) => (
+          <li key={`chain-${p.signatureId}`}>
+            Signature on <Link href={`/records/${p.recordId}`} className="font-medium underline underline-offset-2">record {p.recordNumber} v{p.version}</Link> disagrees with the audit trail: {p.detail}
+          </li>
+        ))}
         {r.signatures.invalid.map((s) => (
           <li key={s.signatureId}>
             Signature on <Link href={`/records/${s.recordId}`} className="font-medium underline underline-offset-2">record v{s.version}</Link>: {s.validity.replace(/_/g, ' ')}

@@ -2,7 +2,7 @@ import { raiseAlert } from '@/lib/alerts/raise-alert';
 import type { TAuditActor } from '@/lib/audit/events';
 import { runVerification, type TVerificationReport } from '@/lib/audit/run-verification';
 import type { TDb } from '@/lib/db/client';
-import { getPgPool } from '@/lib/db/pg-pool';
+import { getPgPool, withPooledClient } from '@/lib/db/pg-pool';
 
 export const SYSTEM_VERIFY_SCHEDULE: TAuditActor = { type: 'system', id: 'system:verify-schedule', name: 'Custos scheduled verification' };
 
@@ -35,13 +35,7 @@ export async function runScheduledVerification(db: TDb, opts: { now?: Date; sche
   const chains = await db.auditChainHead.findMany({ select: { chainId: true }, orderBy: { chainId: 'asc' } });
   const reports: TVerificationReport[] = [];
   for (const { chainId } of chains) {
-    const client = await getPgPool().connect();
-    let report: TVerificationReport;
-    try {
-      report = await runVerification(db, client, { actor: SYSTEM_VERIFY_SCHEDULE, chainId });
-    } finally {
-      client.release();
-    }
+    const report = await withPooledClient(getPgPool(), (client) => runVerification(db, client, { actor: SYSTEM_VERIFY_SCHEDULE, chainId }));
     reports.push(report);
     if (!report.ok) {
       await db.$transaction((tx) =>

@@ -117,16 +117,23 @@ async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { cha
 }
 
 /**
- * The head row, locked; seq and hash normalized (Prisma returns bigint / Uint8Array, pg text /
+ * The head row locked, and the chain's last event (seq, hash); normalized (Prisma returns bigint / Uint8Array, pg text /
  * Buffer). `now` is the clock, or the time of the head's event if that is later: the event the
  * trigger compares with, not the head row's updated_at (a cache the application role may write).
  */
 async function lockHead(db: TAuditSql, chainId: string): Promise<{ seq: bigint; hash: Buffer; now: string } | null> {
+  const locked = await db.query(Prisma.sql`SELECT h.chain_id FROM audit_chain_heads h WHERE h.chain_id = ${chainId} FOR UPDATE`);
+  if (locked.length === 0) return null;
+  // The head row is the lock and a cache; the chain's last event is the truth. Read in a
+  // statement of its own, after the lock is held (READ COMMITTED: a fresh snapshot that sees the
+  // previous holder's events). A head moved by anyone but an append (the application role may
+  // UPDATE the row) therefore neither forks the chain nor breaks the next append with gap_in_seq;
+  // the append's UPDATE puts the head back on the last event.
   const rows = await db.query(Prisma.sql`
-    SELECT h.seq, h.hash,
-      to_char(greatest(clock_timestamp(), (SELECT e.occurred_at FROM audit_events e WHERE e.chain_id = h.chain_id AND e.seq = h.seq))
-        AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now
-    FROM audit_chain_heads h WHERE h.chain_id = ${chainId} FOR UPDATE`);
-  const r = rows[0] as { seq: bigint | string; hash: Uint8Array; now: string } | undefined;
-  return r ? { seq: BigInt(r.seq), hash: Buffer.from(r.hash), now: r.now } : null;
+    SELECT coalesce(e.seq, 0) AS seq, coalesce(e.hash, decode(repeat('00', 32), 'hex')) AS hash,
+      to_char(greatest(clock_timestamp(), e.occurred_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now
+    FROM (SELECT 1) one LEFT JOIN LATERAL (
+      SELECT seq, hash, occurred_at FROM audit_events WHERE chain_id = ${chainId} ORDER BY seq DESC LIMIT 1) e ON true`);
+  const r = rows[0] as { seq: bigint | string; hash: Uint8Array; now: string };
+  return { seq: BigInt(r.seq), hash: Buffer.from(r.hash), now: r.now };
 }

@@ -61,3 +61,18 @@ export function toCanonicalObject(
     context_ref: e.contextRef ?? null,
   };
 }
+
+/**
+ * The events whose payloads determine live state, by the table they drive: verification replays
+ * them (lib/audit/verify-state.ts) and compares the result with the rows. An action ending in
+ * `.*` stands for every action of that resource (e.g. `role.*`: role.create,
+ * role.update_permissions, …, whatever their payload's `permissions`). change_request.apply
+ * carries the applied change's `kind` (user.create, user.assign_role, role.create, …) and its
+ * `effect`, and is replayed as that kind.
+ */
+export const STATE_EVENTS = {
+  records: ['record.create', 'record.edit', 'record.sign', 'record.retire'],
+  users: ['user.create', 'change_request.apply'],
+  roles: ['role.*', 'change_request.apply'],
+  devices: ['device.register', 'device.rotate_key'],
+} as const;

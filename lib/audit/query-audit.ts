@@ -70,9 +70,11 @@ export async function queryAudit(
       context_ref: string | null;
       hash: Uint8Array;
     }>
-  >`SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at, actor_type, actor_id,
-       actor_name, actor_role, session_id, action, entity_type, entity_id, old_value, new_value, reason, context_ref, hash
-     FROM audit_events WHERE chain_id = ${chainId} AND seq = ANY(ARRAY(${pageSeqs})) ${order}`;
+  >`SELECT seq, cj ->> 'occurred_at' AS occurred_at, cj ->> 'actor_type' AS actor_type, cj ->> 'actor_id' AS actor_id,
+       cj ->> 'actor_name' AS actor_name, cj ->> 'actor_role' AS actor_role, cj ->> 'session_id' AS session_id, cj ->> 'action' AS action,
+       cj ->> 'entity_type' AS entity_type, cj ->> 'entity_id' AS entity_id, nullif(cj -> 'old_value', 'null'::jsonb) AS old_value,
+       nullif(cj -> 'new_value', 'null'::jsonb) AS new_value, cj ->> 'reason' AS reason, cj ->> 'context_ref' AS context_ref, hash
+     FROM audit_events CROSS JOIN LATERAL (SELECT audit_events.canonical::jsonb AS cj) AS x WHERE chain_id = ${chainId} AND seq = ANY(ARRAY(${pageSeqs})) ${order}`;
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   page.sort((a, b) => (dir === 'desc' ? Number(b.seq - a.seq) : Number(a.seq - b.seq)));

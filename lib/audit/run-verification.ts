@@ -4,9 +4,18 @@ import type { TAuditActor } from '@/lib/audit/events';
 import { loadServerKey } from '@/lib/audit/server-key';
 import { verifyChain, type TVerifyResult } from '@/lib/audit/verify-chain';
 import { verifySignatures, type TSignatureCheck } from '@/lib/esign/verify-signatures';
+import { checkSignaturesAgainstChain, type TChainSignatureProblem } from '@/lib/audit/verify-signatures-chain';
+import { verifyDerivedState, type TStateCheck } from '@/lib/audit/verify-state';
 import type { TDb } from '@/lib/db/client';
 
-export type TVerificationReport = TVerifyResult & { chainOk: boolean; signatures: TSignatureCheck };
+export type TVerificationReport = TVerifyResult & {
+  chainOk: boolean;
+  signatures: TSignatureCheck;
+  /** Each signature against its record.sign event and its version's content against record.create / record.edit. */
+  signatureChain: { checked: number; invalid: TChainSignatureProblem[] };
+  /** Live state (record status, user roles, role permissions, devices and keys, chain head) against a replay of the trail. */
+  state: TStateCheck;
+};
 
 /**
  * Verifies the chain and records the verification (who, range, result) as an audit event:
@@ -33,7 +42,16 @@ export async function runVerification(
   });
   // 11.70: a signature whose record content no longer matches what was signed breaks the trail too.
   const signatures = await verifySignatures(client);
-  const result: TVerificationReport = { ...chain, ok: chain.ok && signatures.invalid.length === 0, chainOk: chain.ok, signatures };
+  const signatureChain = await checkSignaturesAgainstChain(client);
+  const state = await verifyDerivedState(client, chain.chainId);
+  const result: TVerificationReport = {
+    ...chain,
+    ok: chain.ok && signatures.invalid.length === 0 && signatureChain.invalid.length === 0 && state.ok,
+    chainOk: chain.ok,
+    signatures,
+    signatureChain,
+    state,
+  };
   await db.$transaction((tx) =>
     appendAudit(
       tx,
@@ -52,8 +70,13 @@ export async function runVerification(
             headHash: result.headHash,
             broken: result.broken,
             checkpoint: result.checkpoint && { seq: result.checkpoint.seq, status: result.checkpoint.status },
+            display: { ok: result.display.ok, mismatches: result.display.mismatches, first: result.display.first[0] ?? null },
             signaturesChecked: signatures.checked,
             invalidSignatures: signatures.invalid,
+            unsignedTail: result.unsignedTail,
+            external: result.external && { seq: result.external.seq, status: result.external.status },
+            stateDivergences: state.divergences.map((d) => ({ kind: d.kind, entity: d.entity, field: d.field })),
+            signaturesDisagreeingWithChain: signatureChain.invalid.map((p) => ({ signatureId: p.signatureId, record: p.recordNumber, version: p.version, field: p.field })),
             verifiedAt: result.verifiedAt,
           },
         },
@@ -62,4 +85,20 @@ export async function runVerification(
     ),
   );
   return result;
+}
+
+/** One line per finding of a failed verification, most fundamental first (the CLI prints them). */
+export function verificationProblems(r: TVerificationReport): string[] {
+  const out: string[] = [];
+  if (r.broken) out.push(`BROKEN chain ${r.chainId} at seq ${r.broken.seq}: ${r.broken.reason} (${r.broken.detail})`);
+  if (r.checkpoint && r.checkpoint.status !== 'ok') out.push(`BROKEN chain ${r.chainId}: ${r.checkpoint.detail}`);
+  if (r.external && r.external.status !== 'ok' && r.external.status !== 'none') out.push(`BROKEN chain ${r.chainId}: ${r.external.detail}`);
+  if (!r.display.ok) {
+    const f = r.display.first[0];
+    out.push(`ALTERED chain ${r.chainId}: ${r.display.mismatches} event(s) whose columns differ from the canonical text; first at seq ${f.seq}, column ${f.columns[0]} (${f.detail})`);
+  }
+  for (const s of r.signatures.invalid) out.push(`INVALID SIGNATURE ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`);
+  for (const p of r.signatureChain.invalid) out.push(`INVALID SIGNATURE ${p.signatureId} on record ${p.recordNumber} v${p.version}: ${p.detail}`);
+  for (const d of r.state.divergences) out.push(`STATE DIVERGES (${d.kind} ${d.entity}, ${d.field}): ${d.detail}`);
+  return out;
 }

@@ -1,9 +1,12 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { ChainVerifier, GENESIS_HASH, type TChainBreak, type TChainRowRef } from '@/lib/audit/chain';
 import { defaultChainId } from '@/lib/audit/chain-id';
 import { verifyPayload, checkpointPayload } from '@/lib/audit/checkpoint';
 import { keyIdOf } from '@/lib/audit/server-key';
 import { copyOutBinary } from '@/lib/db/copy-binary';
+import { verifyDisplayColumns, type TDisplayCheck } from '@/lib/audit/verify-display';
 
 export type TCheckpointStatus =
   | 'ok'
@@ -34,6 +37,14 @@ export interface TVerifyResult {
   broken: (Omit<TChainBreak, 'seq'> & { seq: string }) | null;
   checkpoint: TCheckpointCheck | null;
   checkpointsChecked: number;
+  /** Every display column of the verified events equals its value in the canonical text. */
+  display: TDisplayCheck;
+  /** Events after the newest checkpoint (when verifying to the head): not yet covered by a signature. */
+  unsignedTail: { events: number; afterSeq: string; newestSignedAt: string | null; ageS: number | null } | null;
+  /** The newest checkpoint published outside the database (CUSTOS_CHECKPOINT_DIR), checked against the chain. */
+  external: TCheckpointCheck | null;
+  /** Findings that do not make the chain invalid (e.g. an unsigned tail). */
+  warnings: string[];
   verifiedAt: string;
 }
 
@@ -62,6 +73,8 @@ export async function verifyChain(
     toSeq?: bigint;
     trustedPublicKeyPem?: string | null;
     onProgress?: (verified: number, total: number) => void;
+    /** Where checkpoints are published outside the database; default CUSTOS_CHECKPOINT_DIR. */
+    checkpointDir?: string | null;
   } = {},
 ): Promise<TVerifyResult> {
   const chainId = opts.chainId ?? defaultChainId();
@@ -154,8 +167,33 @@ export async function verifyChain(
   if (firstBad) checkpoint = firstBad;
 
   const broken = verifier.broken ? { ...verifier.broken, seq: verifier.broken.seq.toString() } : null;
+  // The columns people see, against the canonical text of the events just verified.
+  const display = await verifyDisplayColumns(client, chainId, from, verifier.lastSeq);
+
+  // What no signature covers yet: a tail deleted there would leave no trace in the checkpoints.
+  const warnings: string[] = [];
+  let unsignedTail: TVerifyResult['unsignedTail'] = null;
+  if (to === null && !verifier.broken) {
+    const { rows: newest } = await client.query<{ seq: string; signed_at: string; age_s: number }>(
+      `SELECT seq::text, to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS signed_at,
+         extract(epoch FROM clock_timestamp() - signed_at)::float8 AS age_s
+       FROM audit_checkpoints WHERE chain_id = $1 ORDER BY seq DESC, id DESC LIMIT 1`,
+      [chainId],
+    );
+    const after = newest[0] ? BigInt(newest[0].seq) : 0n;
+    if (verifier.lastSeq > after) {
+      const events = Number(verifier.lastSeq - after);
+      const ageS = newest[0] ? Math.round(newest[0].age_s) : null;
+      unsignedTail = { events, afterSeq: after.toString(), newestSignedAt: newest[0]?.signed_at ?? null, ageS };
+      warnings.push(
+        `${events} events after the newest checkpoint (unsigned tail)${newest[0] ? `: the newest checkpoint, at seq ${after}, was signed ${formatAge(ageS!)} ago` : ': no checkpoint signed yet'}`,
+      );
+    }
+  }
+  const dir = opts.checkpointDir === undefined ? process.env.CUSTOS_CHECKPOINT_DIR || null : opts.checkpointDir;
+  const external = dir && to === null ? await checkPublishedCheckpoint(client, dir, chainId, trustedKeyId, cps.rows) : null;
   return {
-    ok: !broken && (!checkpoint || checkpoint.status === 'ok'),
+    ok: !broken && (!checkpoint || checkpoint.status === 'ok') && display.ok && (!external || external.status === 'ok' || external.status === 'none'),
     chainId,
     from: from.toString(),
     to: to?.toString() ?? null,
@@ -165,6 +203,10 @@ export async function verifyChain(
     broken,
     checkpoint,
     checkpointsChecked: cps.rows.length,
+    display,
+    unsignedTail,
+    external,
+    warnings,
     verifiedAt: new Date().toISOString(),
   };
 }
@@ -204,6 +246,44 @@ function checkCheckpoint(
     return res('hash_mismatch', `checkpoint ${cp.id}: the event at seq ${cp.seq} has a different hash than the one signed`);
   }
   return res('ok', `checkpoint ${cp.id} at seq ${cp.seq} matches`);
+}
+
+function formatAge(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
+}
+
+/**
+ * The newest checkpoint published in `dir` for this chain: signed by the trusted key, naming an
+ * event that exists with that hash, and not newer than every checkpoint the database still has
+ * (a database rewritten together with its checkpoints disagrees with the file).
+ */
+async function checkPublishedCheckpoint(client: pg.ClientBase, dir: string, chainId: string, trustedKeyId: string | null, dbCheckpoints: TCheckpointRow[]): Promise<TCheckpointCheck> {
+  const prefix = `${encodeURIComponent(chainId)}.`;
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json')).sort() : [];
+  const none = { id: '', seq: '0', signedAt: '', keyId: '', status: 'none' as const, detail: `no checkpoint of chain ${chainId} published in ${dir}` };
+  if (files.length === 0) return none;
+  const file = files[files.length - 1];
+  let cp: { seq: string; hash: string; signedAt: string; keyId: string; publicKey: string; payload: string; signature: string };
+  try {
+    cp = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as typeof cp;
+  } catch (e) {
+    return { ...none, status: 'bad_signature', detail: `published checkpoint ${file} is unreadable: ${(e as Error).message}` };
+  }
+  const base = { id: `file:${file}`, seq: cp.seq, signedAt: cp.signedAt, keyId: cp.keyId };
+  const res = (status: TCheckpointStatus, detail: string): TCheckpointCheck => ({ ...base, status, detail });
+  if (trustedKeyId && keyIdOf(cp.publicKey) !== trustedKeyId) return res('untrusted_key', `published checkpoint ${file} is not signed by the server's key`);
+  if (!verifyPayload(cp.publicKey, cp.payload, Buffer.from(cp.signature, 'hex'))) return res('bad_signature', `published checkpoint ${file}: signature does not verify`);
+  const expected = checkpointPayload({ chainId, seq: BigInt(cp.seq), hash: Buffer.from(cp.hash, 'hex'), keyId: cp.keyId, signedAt: cp.signedAt });
+  if (expected !== cp.payload) return res('payload_mismatch', `published checkpoint ${file}: its fields disagree with its signed payload`);
+  const { rows } = await client.query<{ hash: Buffer }>('SELECT hash FROM audit_events WHERE chain_id = $1 AND seq = $2', [chainId, cp.seq]);
+  if (!rows[0]) return res('truncated', `published checkpoint ${file} covers seq ${cp.seq}, which the database no longer has`);
+  if (rows[0].hash.toString('hex') !== cp.hash) return res('hash_mismatch', `published checkpoint ${file}: the event at seq ${cp.seq} has a different hash than the one signed`);
+  const newestInDb = dbCheckpoints.reduce((m, c) => (BigInt(c.seq) > m ? BigInt(c.seq) : m), 0n);
+  if (newestInDb < BigInt(cp.seq)) return res('truncated', `the database's newest checkpoint is at seq ${newestInDb}; one at seq ${cp.seq} was published (${file})`);
+  return res('ok', `published checkpoint at seq ${cp.seq} matches`);
 }
 
 function quoteLiteral(s: string): string {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { appendAuditPg } from '@/lib/audit/append-audit';
 import { parseBrokerLogLine } from '@/lib/broker/broker-log-line';
+import { inPooledTransaction } from '@/lib/db/pg-pool';
 import { getMetrics } from '@/lib/metrics/registry';
 
 export const BROKER_ACTOR = { type: 'system' as const, id: 'system:broker', name: 'MQTT broker' };
@@ -72,34 +73,23 @@ export class BrokerLogSink {
   }
 
   private async commit(batch: TPending[], offsets: Map<string, { fileId: string; offset: bigint }>): Promise<void> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      try {
-        await appendAuditPg(
-          client,
-          batch.map((l) => {
-            const e = parseBrokerLogLine(l.topic, l.payload, l.source);
-            return { actor: BROKER_ACTOR, action: e.action, entityType: 'BrokerClient', entityId: e.entityId, reason: e.reason, newValue: e.newValue };
-          }),
-          { chainId: this.chainId },
+    await inPooledTransaction(this.pool, async (client) => {
+      await appendAuditPg(
+        client,
+        batch.map((l) => {
+          const e = parseBrokerLogLine(l.topic, l.payload, l.source);
+          return { actor: BROKER_ACTOR, action: e.action, entityType: 'BrokerClient', entityId: e.entityId, reason: e.reason, newValue: e.newValue };
+        }),
+        { chainId: this.chainId },
+      );
+      for (const [source, o] of offsets) {
+        await client.query(
+          `INSERT INTO broker_log_offsets (source, file_id, "offset", updated_at) VALUES ($1, $2, $3, now())
+           ON CONFLICT (source) DO UPDATE SET file_id = EXCLUDED.file_id, "offset" = EXCLUDED."offset", updated_at = now()`,
+          [source, o.fileId, o.offset.toString()],
         );
-        for (const [source, o] of offsets) {
-          await client.query(
-            `INSERT INTO broker_log_offsets (source, file_id, "offset", updated_at) VALUES ($1, $2, $3, now())
-             ON CONFLICT (source) DO UPDATE SET file_id = EXCLUDED.file_id, "offset" = EXCLUDED."offset", updated_at = now()`,
-            [source, o.fileId, o.offset.toString()],
-          );
-        }
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch((re: Error) => (broken = re));
-        throw e;
       }
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '@/lib/generated/prisma/client';
 import { appDatabaseUrl } from '@/lib/config/database-url';
+import { guardPool } from '@/lib/db/pg-pool';
 
 export type TDb = PrismaClient;
 export type { Prisma } from '@/lib/generated/prisma/client';
@@ -10,7 +12,9 @@ export type TTx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 const globalForDb = globalThis as unknown as { custosDb?: PrismaClient };
 
 export function createDb(url = appDatabaseUrl()): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+  // Our own pool, guarded: a connection the server ends fails the query using it, not the process.
+  const pool = guardPool(new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) }));
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   return new PrismaClient({ adapter });
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError } from '@/lib/errors/app-error';
 
 /** Reads at most `limit` bytes of a request body; larger bodies are refused before parsing. */
@@ -23,4 +24,49 @@ export async function readBodyBytes(req: Request, limit: number): Promise<Buffer
     chunks.push(value);
   }
   return Buffer.concat(chunks);
+}
+
+export interface TBoundedBody {
+  /** The body, or its first `limit` bytes when it is larger. */
+  bytes: Buffer;
+  /** How many bytes were read in all (the whole body unless `complete` is false). */
+  length: number;
+  /** SHA-256 of everything read (the whole body unless `complete` is false). */
+  sha256: Buffer;
+  oversized: boolean;
+  /** false when reading stopped at `hardCap` bytes: then `length` is a lower bound. */
+  complete: boolean;
+}
+
+/**
+ * Reads a body for the record rather than refusing it: at most `limit` bytes are kept, the rest
+ * is only counted and hashed (up to `hardCap` bytes, then reading stops), so that an oversized
+ * body can be quarantined as a truncated prefix with its length and SHA-256.
+ */
+export async function readBodyBounded(req: Request, limit: number, hardCap = 64 * 1024 * 1024): Promise<TBoundedBody> {
+  const hash = createHash('sha256');
+  const kept: Uint8Array[] = [];
+  let keptBytes = 0;
+  let length = 0;
+  let complete = true;
+  if (req.body) {
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      length += value.byteLength;
+      hash.update(value);
+      if (keptBytes < limit) {
+        const part = value.subarray(0, limit - keptBytes);
+        kept.push(part);
+        keptBytes += part.byteLength;
+      }
+      if (length >= hardCap) {
+        complete = false;
+        await reader.cancel();
+        break;
+      }
+    }
+  }
+  return { bytes: Buffer.concat(kept), length, sha256: hash.digest(), oversized: length > limit, complete };
 }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { TDb } from '@/lib/db/client';
-import { getPgPool } from '@/lib/db/pg-pool';
+import { getPgPool, guardPool, isConnectionError } from '@/lib/db/pg-pool';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { storeBatch, type TStoreResult } from '@/lib/ingest/store-batch';
 import { verifyInbound, type TAcceptedReading, type TInbound, type TRejected, type TVerdict } from '@/lib/ingest/verify-inbound';
@@ -8,10 +9,22 @@ import { VerifyPool } from '@/lib/ingest/verify-pool';
 import { parseDeviceTime } from '@/lib/ingest/reading-rules';
 import { observeIngestBatch } from '@/lib/metrics/ingest-metrics';
 
+/**
+ * An error that says the batch's content was refused (SQLSTATE class 22 data exception, 23
+ * integrity constraint, or no SQLSTATE at all), as opposed to a lost connection, a timeout, a
+ * deadlock or exhausted resources — those fail the whole batch, which is redelivered.
+ */
+function isContentError(e: unknown): boolean {
+  if (isConnectionError(e)) return false;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith('22') || code.startsWith('23');
+}
+
+const FORMAT_NAME = { hmac: 'seed 000 (HMAC)', ecdsa: 'seed 001 gateway (ECDSA)' } as const;
 const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_version']);
 /** Below this many messages a round trip to the verification threads costs more than it saves. */
 const POOLED_MIN = 32;
-const watchedPools = new WeakSet<pg.Pool>();
 
 export interface TIngestorOptions {
   maxBytes?: number;
@@ -37,18 +50,23 @@ export class Ingestor {
   constructor(db: TDb, opts: TIngestorOptions = {}) {
     this.keys = new DeviceKeyStore(db);
     this.maxBytes = opts.maxBytes ?? Number(process.env.CUSTOS_INGEST_MAX_BYTES ?? 64 * 1024);
-    this.pool = opts.pool ?? getPgPool();
-    if (!watchedPools.has(this.pool)) {
-      watchedPools.add(this.pool);
-      // An idle pooled connection that the server closes (restart, admin termination) is dropped
-      // by the pool and replaced on the next checkout; unhandled, the event would end the process.
-      this.pool.on('error', () => undefined);
-    }
+    // A connection the server ends fails the batch in flight, never the process (see guardPool).
+    this.pool = guardPool(opts.pool ?? getPgPool());
     const threads = opts.verifyThreads ?? Number(process.env.CUSTOS_INGEST_VERIFY_THREADS || 0);
     this.verifier = threads > 0 ? new VerifyPool(threads) : null;
   }
 
-  async ingest(messages: TInbound[]): Promise<TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string }> }> {
+  /**
+   * Seals one message in quarantine with the given reason, without verifying it (e.g. an HTTP
+   * body refused for its size or media type): recorded, never silently dropped.
+   */
+  async quarantine(inbound: TInbound, reason: string, detail: string, received?: TRejected['received']): Promise<TStoreResult> {
+    const rawSha256 = createHash('sha256').update(inbound.raw).digest();
+    return storeBatch(this.pool, this.keys, [], [{ inbound, reason, detail: detail.slice(0, 500), deviceHint: null, rawSha256, received }]);
+  }
+
+  /** `formats`: the payload formats accepted from this source (default both); others are quarantined as `format_not_accepted`. */
+  async ingest(messages: TInbound[], opts: { formats?: ReadonlyArray<TAcceptedReading['format']> } = {}): Promise<TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string }> }> {
     await this.keys.refreshIfNeeded(false);
     const accepted: TAcceptedReading[] = [];
     const rejected: TRejected[] = [];
@@ -60,12 +78,24 @@ export class Ingestor {
       verdicts = [...verdicts];
       unknown.forEach((i, k) => (verdicts[i] = again[k]));
     }
+    if (opts.formats) {
+      const allowed = new Set(opts.formats);
+      verdicts = verdicts.map((v) =>
+        v.ok && !allowed.has(v.reading.format)
+          ? {
+              ok: false,
+              rejected: { inbound: v.reading.inbound, reason: 'format_not_accepted', detail: `${FORMAT_NAME[v.reading.format]} payloads are not accepted from ${v.reading.inbound.source}`, deviceHint: v.reading.deviceId, rawSha256: v.reading.rawSha256 },
+            }
+          : v,
+      );
+    }
     for (const v of verdicts) {
       if (v.ok) accepted.push(v.reading);
       else rejected.push(v.rejected);
     }
     const started = performance.now();
-    const result = await storeBatch(this.pool, this.keys, accepted, rejected);
+    const culprits = new Map<TAcceptedReading, string>();
+    const result = await this.store(accepted, rejected, culprits);
     observeIngestBatch({
       received: messages.length,
       stored: result.stored,
@@ -77,8 +107,52 @@ export class Ingestor {
     });
     return {
       ...result,
-      verdicts: verdicts.map((v) => (v.ok ? { ok: true, dedupKey: v.reading.dedupKey.toString('hex') } : { ok: false, reason: v.rejected.reason })),
+      verdicts: verdicts.map((v) =>
+        !v.ok ? { ok: false, reason: v.rejected.reason } : culprits.has(v.reading) ? { ok: false, reason: 'store_failed' } : { ok: true, dedupKey: v.reading.dedupKey.toString('hex') },
+      ),
     };
+  }
+
+  /**
+   * Stores the batch; a batch the database refuses because of its content (a data or integrity
+   * error, not a lost connection or a lock wait) is split in halves until the message that
+   * fails is alone — the others commit, and that one is quarantined with the database's reason.
+   * No message can hold the messages behind it hostage to an endless redelivery.
+   */
+  private async store(accepted: TAcceptedReading[], rejected: TRejected[], culprits: Map<TAcceptedReading, string>): Promise<TStoreResult> {
+    try {
+      return await storeBatch(this.pool, this.keys, accepted, rejected);
+    } catch (e) {
+      if (!isContentError(e) || accepted.length + rejected.length === 0) throw e;
+      if (accepted.length === 1 && rejected.length === 0) {
+        const a = accepted[0];
+        const err = e as { code?: string; message?: string };
+        const detail = `the database refused the reading${err.code ? ` (SQLSTATE ${err.code})` : ''}: ${err.message ?? String(e)}`;
+        culprits.set(a, detail);
+        return storeBatch(this.pool, this.keys, [], [{ inbound: a.inbound, reason: 'store_failed', detail: detail.slice(0, 500), deviceHint: a.deviceId, rawSha256: a.rawSha256 }]);
+      }
+      if (accepted.length === 0 && rejected.length === 1) {
+        // The quarantine row itself was refused: keep the sealed bytes with nothing taken from them.
+        const r = rejected[0];
+        if (r.deviceHint === null && r.detail.startsWith('(the database refused')) throw e;
+        return storeBatch(this.pool, this.keys, [], [{ ...r, deviceHint: null, detail: `(the database refused the original detail: ${(e as Error).message})`.slice(0, 500) }]);
+      }
+      // Quarantine first on its own, then the readings in halves.
+      const parts: Array<[TAcceptedReading[], TRejected[]]> =
+        accepted.length === 0
+          ? [[[], rejected.slice(0, rejected.length >> 1)], [[], rejected.slice(rejected.length >> 1)]]
+          : rejected.length > 0
+            ? [[[], rejected], [accepted, []]]
+            : [[accepted.slice(0, accepted.length >> 1), []], [accepted.slice(accepted.length >> 1), []]];
+      const results: TStoreResult[] = [];
+      for (const [a, r] of parts) results.push(await this.store(a, r, culprits));
+      return {
+        stored: results.reduce((n, x) => n + x.stored, 0),
+        duplicates: results.reduce((n, x) => n + x.duplicates, 0),
+        quarantined: results.reduce((n, x) => n + x.quarantined, 0),
+        batchId: results.map((x) => x.batchId).filter(Boolean).at(-1) ?? null,
+      };
+    }
   }
 
   /** Starts the verification threads ahead of the first batch (optional: they start on first use). */

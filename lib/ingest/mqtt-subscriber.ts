@@ -49,6 +49,8 @@ export class AckAfterCommitSubscriber extends EventEmitter {
   private ping: NodeJS.Timeout | null = null;
   private stopped = false;
   private backoffMs = 250;
+  /** Grows while batches keep failing (database down), so redelivery is not a tight loop. */
+  private failureBackoffMs = 0;
   private nextId = 1;
   connected = false;
   stats = { received: 0, committed: 0, batches: 0, failures: 0, reconnects: 0 };
@@ -79,6 +81,12 @@ export class AckAfterCommitSubscriber extends EventEmitter {
     if (this.socket && this.connected) this.write({ cmd: 'disconnect' } as Packet);
     this.socket?.end();
     this.socket?.destroy();
+  }
+
+  /** CUSTOS_INGEST_BATCH: a true maximum (a positive integer; anything else means 500). */
+  private get maxBatch(): number {
+    const n = Math.floor(this.o.maxBatch ?? 500);
+    return Number.isFinite(n) && n >= 1 ? n : 500;
   }
 
   private log(line: string) {
@@ -137,7 +145,7 @@ export class AckAfterCommitSubscriber extends EventEmitter {
       this.pending = [];
       if (!this.stopped) {
         this.stats.reconnects += 1;
-        const wait = this.backoffMs;
+        const wait = Math.max(this.backoffMs, this.failureBackoffMs);
         this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
         setTimeout(() => !this.stopped && this.connect(), wait);
       }
@@ -197,7 +205,7 @@ export class AckAfterCommitSubscriber extends EventEmitter {
     };
     const ack: TAck = qos === 1 ? { kind: 'puback', messageId: p.messageId! } : qos === 2 ? { kind: 'pubrec', messageId: p.messageId! } : null;
     this.pending.push({ msg, ack });
-    if (this.pending.length >= (this.o.maxBatch ?? 500)) void this.flush();
+    if (this.pending.length >= this.maxBatch) void this.flush();
     else if (!this.linger) this.linger = setTimeout(() => void this.flush(), this.o.lingerMs ?? 2);
   }
 
@@ -209,11 +217,13 @@ export class AckAfterCommitSubscriber extends EventEmitter {
     if (this.flushing || this.pending.length === 0) return;
     this.flushing = true;
     const socket = this.socket;
-    const batch = this.pending.splice(0, this.pending.length);
+    // At most maxBatch (CUSTOS_INGEST_BATCH): what arrived during the previous commit waits for the next.
+    const batch = this.pending.splice(0, this.maxBatch);
     try {
       await this.o.onBatch(batch.map((b) => b.msg));
       this.stats.batches += 1;
       this.stats.committed += batch.length;
+      this.failureBackoffMs = 0;
       // In arrival order, and only on the connection the messages came from.
       if (socket === this.socket && this.connected) {
         const out: Buffer[] = [];
@@ -222,7 +232,8 @@ export class AckAfterCommitSubscriber extends EventEmitter {
       }
     } catch (e) {
       this.stats.failures += 1;
-      this.log(`ingest: batch of ${batch.length} not committed (${(e as Error).message}); nothing acknowledged, reconnecting for redelivery`);
+      this.failureBackoffMs = Math.min(Math.max(this.failureBackoffMs * 2, 250), 15_000);
+      this.log(`ingest: batch of ${batch.length} not committed (${(e as Error).message}); nothing acknowledged, reconnecting in ${this.failureBackoffMs} ms for redelivery`);
       socket?.destroy();
     } finally {
       this.flushing = false;

@@ -1,15 +1,17 @@
 import type pg from 'pg';
 import { appendAuditPg } from '@/lib/audit/append-audit';
 import type { TAuditEventInput } from '@/lib/audit/events';
+import { inPooledTransaction } from '@/lib/db/pg-pool';
 import { applyReadingRules } from '@/lib/ingest/apply-reading-rules';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
 import { parseDeviceTime, readingFlags, outOfLimits } from '@/lib/ingest/reading-rules';
-import type { TAcceptedReading, TRejected } from '@/lib/ingest/verify-inbound';
+import type { TAcceptedReading, TInbound, TRejected } from '@/lib/ingest/verify-inbound';
 
 export const INGEST_ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
 
 const STATEMENT_TIMEOUT_MS = 60_000;
+const CLOCK_TOLERANCE_MS = 500;
 
 export interface TStoreResult {
   stored: number;
@@ -26,24 +28,38 @@ export interface TStoreResult {
  */
 export async function storeBatch(pool: pg.Pool, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   if (accepted.length === 0 && rejected.length === 0) return { stored: 0, duplicates: 0, quarantined: 0, batchId: null };
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    // As the Prisma transaction this replaces did, give up on a statement (a lock wait) after a
-    // minute: the batch fails, nothing is acknowledged, the broker redelivers it.
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
-    try {
-      const result = await storeInTx(client, keys, accepted, rejected);
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      // A connection that cannot even roll back is not given back to the pool.
-      await client.query('ROLLBACK').catch((re: Error) => (broken = re));
-      throw e;
-    }
-  } finally {
-    client.release(broken);
+  // As the Prisma transaction this replaces did, give up on a statement (a lock wait) after a
+  // minute: the batch fails, nothing is acknowledged, the broker redelivers it.
+  return inPooledTransaction(pool, (client) => storeInTx(client, keys, accepted, rejected), `SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+}
+
+/**
+ * Seed 001 `seq` is transport metadata (not signed, not part of the idempotency key): each
+ * gateway's highest seq is kept (gateway_seq_state, locked in gateway order) and a new reading
+ * whose seq skips ahead is flagged `seq_gap` (readings may be missing before it), one at or below
+ * the highest `seq_out_of_order` (a restarted or reordered sequence). Replays never get here.
+ */
+async function flagGatewaySeq(client: pg.ClientBase, rows: TRow[]): Promise<void> {
+  const seqRows = rows.filter((r) => r.a.gatewaySeq !== null).sort((x, y) => (x.a.gatewaySeq! < y.a.gatewaySeq! ? -1 : x.a.gatewaySeq! > y.a.gatewaySeq! ? 1 : 0));
+  if (seqRows.length === 0) return;
+  const gateways = [...new Set(seqRows.map((r) => r.a.deviceId))].sort();
+  const { rows: state } = await client.query<{ gateway_id: string; last_seq: string }>(
+    'SELECT gateway_id, last_seq::text FROM gateway_seq_state WHERE gateway_id = ANY($1::text[]) ORDER BY gateway_id FOR UPDATE',
+    [gateways],
+  );
+  const last = new Map(state.map((s) => [s.gateway_id, BigInt(s.last_seq)]));
+  for (const r of seqRows) {
+    const seq = r.a.gatewaySeq!;
+    const prev = last.get(r.a.deviceId);
+    if (prev !== undefined && seq > prev + 1n) r.flags.push('seq_gap');
+    else if (prev !== undefined && seq <= prev) r.flags.push('seq_out_of_order');
+    if (prev === undefined || seq > prev) last.set(r.a.deviceId, seq);
   }
+  await client.query(
+    `INSERT INTO gateway_seq_state (gateway_id, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
+     ON CONFLICT (gateway_id) DO UPDATE SET last_seq = greatest(gateway_seq_state.last_seq, EXCLUDED.last_seq), updated_at = now()`,
+    [gateways, gateways.map((g) => last.get(g)!.toString())],
+  );
 }
 
 interface TRow {
@@ -63,6 +79,16 @@ interface TRow {
  */
 async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   const events: TAuditEventInput[] = [];
+  // received_at is the database's clock, not the worker's: the arrival times the worker stamped
+  // are moved by the difference between the two clocks (measured now), which keeps their order
+  // and spacing. A worker whose clock is wrong cannot make devices look skewed or late.
+  const localBefore = Date.now();
+  const { rows: clock } = await client.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms');
+  // Clocks within half a second of each other (well inside the 1 s skew limit) count as equal:
+  // the worker's stamps are kept as they are, without sub-millisecond measuring noise.
+  const measured = Number(clock[0].ms) - (localBefore + Date.now()) / 2;
+  const offsetMs = Math.abs(measured) < CLOCK_TOLERANCE_MS ? 0 : Math.round(measured);
+  const receivedAt = (i: TInbound) => new Date(i.receivedAt.getTime() + offsetMs);
   // Duplicates inside the batch first, then against everything stored before.
   const unique = new Map<string, TAcceptedReading>();
   for (const a of accepted) {
@@ -91,9 +117,10 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       const value = Number(a.valueText);
       const deviceTime = parseDeviceTime(a.deviceTs);
       const limits = { min: device?.limitMin ?? null, max: device?.limitMax ?? null, minDurationS: device?.limitMinDurationS ?? 0 };
-      const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: a.inbound.receivedAt, calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
+      const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: receivedAt(a.inbound), calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
       return { a, id, value, deviceTime, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
     });
+    await flagGatewaySeq(client, rows);
   }
   if (rows.length > 0) {
     // The small columns as one JSON parameter (far cheaper to bind than twenty arrays); the raw
@@ -109,7 +136,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
         offset += r.a.inbound.raw.length;
         return {
           id: r.id.toString(),
-          received_at: r.a.inbound.receivedAt.toISOString(),
+          received_at: receivedAt(r.a.inbound).toISOString(),
           device_id: r.a.deviceId,
           sensor_id: r.a.sensorId,
           format: r.a.format,
@@ -171,7 +198,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
        SELECT id::text FROM ids ORDER BY n`,
       [
         rejected.length,
-        rejected.map((r) => r.inbound.receivedAt),
+        rejected.map((r) => receivedAt(r.inbound)),
         rejected.map((r) => r.inbound.source),
         rejected.map((r) => r.inbound.topic),
         rejected.map((r) => r.deviceHint),
@@ -190,7 +217,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
         action: 'telemetry.quarantine',
         entityType: 'Quarantine',
         entityId: q[i].id,
-        newValue: { source: r.inbound.source, topic: r.inbound.topic, deviceHint: r.deviceHint, sha256: r.rawSha256.toString('hex'), bytes: r.inbound.raw.length },
+        newValue: { source: r.inbound.source, topic: r.inbound.topic, deviceHint: r.deviceHint, sha256: r.rawSha256.toString('hex'), bytes: r.inbound.raw.length, ...(r.received ? { received: r.received } : {}) },
         reason: `${r.reason}: ${r.detail}`.slice(0, 2000),
       }),
     );
@@ -199,7 +226,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
   // Contended rows from here on: device state (locked in device order), then the chain head.
   const ruleEvents: TAuditEventInput[] = [];
   if (rows.length > 0) {
-    await applyReadingRules(client, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? r.a.inbound.receivedAt, receivedAt: r.a.inbound.receivedAt })), ruleEvents);
+    await applyReadingRules(client, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? receivedAt(r.a.inbound), receivedAt: receivedAt(r.a.inbound) })), ruleEvents);
   }
   // ONE append for the batch: its Merkle root first (telemetry_batches names that event), then
   // excursion records and alarms, then the quarantined messages.

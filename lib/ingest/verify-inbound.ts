@@ -24,7 +24,7 @@ export interface TAcceptedReading {
   unit: string;
   deviceTs: string;
   rawSha256: Buffer;
-  /** Idempotency: (device, canonical hash) for seed 000, (gateway, seq) for seed 001. */
+  /** Idempotency: (device, canonical hash) for seed 000, (gateway, canonical hash) for seed 001. */
   dedupKey: Buffer;
 }
 
@@ -34,6 +34,8 @@ export interface TRejected {
   detail: string;
   deviceHint: string | null;
   rawSha256: Buffer;
+  /** When only a prefix of what was received is kept (an oversized HTTP body): the whole of it. */
+  received?: { bytes: number; sha256: string; complete: boolean };
 }
 
 export type TVerdict = { ok: true; reading: TAcceptedReading } | { ok: false; rejected: TRejected };
@@ -49,11 +51,36 @@ function looksLikeGatewayBody(raw: Buffer): boolean {
   return !raw.includes('"payload_version"') && raw.includes('"canonical"') && raw.includes('"sig"');
 }
 
+/**
+ * The value as the double precision the reading is stored and compared in, or null when the
+ * exact text has no such value: beyond ±1.8e308 (Python writes 10**400 as a 401-digit integer;
+ * JavaScript makes it Infinity) or a non-zero value so small it would become 0.
+ */
+export function storedValue(text: string): number | null {
+  const v = Number(text);
+  if (!Number.isFinite(v)) return null;
+  if (v === 0 && /[1-9]/.test(text.replace(/[eE].*$/, ''))) return null;
+  return v;
+}
+
+/**
+ * Text taken from a payload (a device id, a parser's message) as PostgreSQL text can hold it: a
+ * NUL (written as \u0000 in JSON) is refused by every text column, so it is written out as the
+ * six characters \u0000. The sealed raw bytes keep the original.
+ */
+export function storableText(s: string): string {
+  return s.replace(/\u0000/g, '\\u0000');
+}
+
+function describeValue(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
+}
+
 export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBytes?: number } = {}): TVerdict {
   const rawSha256 = sha256(msg.raw);
   const reject = (reason: string, detail: string, deviceHint: string | null = null): TVerdict => ({
     ok: false,
-    rejected: { inbound: msg, reason, detail: detail.slice(0, 500), deviceHint, rawSha256 },
+    rejected: { inbound: msg, reason, detail: storableText(detail).slice(0, 500), deviceHint: deviceHint === null ? null : storableText(deviceHint).slice(0, 200), rawSha256 },
   });
   const parse = { maxBytes: opts.maxBytes };
   if (looksLikeGatewayBody(msg.raw)) {
@@ -61,6 +88,9 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
     if (!r.ok) return reject(r.reason, r.detail, r.sensorId ?? null);
     if (msg.topic && !topicAllowed(keys.device(r.gatewayId)?.allowedTopics ?? [], msg.topic)) {
       return reject('topic_not_allowed', `gateway ${r.gatewayId} may not publish on ${msg.topic}`, r.gatewayId);
+    }
+    if (storedValue(r.reading.valueText) === null) {
+      return reject('value_out_of_range', `value ${describeValue(r.reading.valueText)} does not fit double precision; the exact text is kept`, r.gatewayId);
     }
     return {
       ok: true,
@@ -75,9 +105,10 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
         unit: r.reading.unit,
         deviceTs: r.reading.timestampUtc,
         rawSha256,
-        // (gateway, seq) as the sync protocol defines it, plus the signed content: a retried sync
-        // is stored once, and a gateway whose local sequence restarted loses nothing.
-        dedupKey: sha256(`ecdsa\u0000${r.gatewayId}\u0000${r.seq.toString()}\u0000${r.canonicalHash}`),
+        // (gateway, SHA-256 of the signed canonical text): seq is not covered by the signature, so
+        // a captured body resent with another seq is the same reading, stored once. seq is kept
+        // as transport metadata (gaps are flagged per gateway when stored).
+        dedupKey: sha256(`ecdsa\u0000${r.gatewayId}\u0000${r.canonicalHash}`),
       },
     };
   }
@@ -85,6 +116,9 @@ export function verifyInbound(msg: TInbound, keys: DeviceKeyStore, opts: { maxBy
   if (!r.ok) return reject(r.reason, r.detail, r.deviceId ?? null);
   if (msg.topic && !topicAllowed(keys.device(r.deviceId)?.allowedTopics ?? [], msg.topic)) {
     return reject('topic_not_allowed', `device ${r.deviceId} may not publish on ${msg.topic}`, r.deviceId);
+  }
+  if (storedValue(r.reading.valueText) === null) {
+    return reject('value_out_of_range', `value ${describeValue(r.reading.valueText)} does not fit double precision; the exact text is kept`, r.deviceId);
   }
   return {
     ok: true,

@@ -2,7 +2,11 @@ import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
+import { trailEntry } from '@/lib/audit/trail-entry';
+import { checkSignaturesAgainstChain } from '@/lib/audit/verify-signatures-chain';
 import { signatureValidity, type TSignatureValidity } from '@/lib/esign/signature-validity';
+
+const INVALID_TEXT = { content_changed: 'the stored content no longer matches its hash', hash_mismatch: 'the stored content differs from what was signed' };
 import { AppError } from '@/lib/errors/app-error';
 import type { TRecordKind } from '@/lib/records/kinds';
 import type { TRecordStatus } from '@/lib/records/lifecycle';
@@ -22,7 +26,10 @@ export interface TSignatureView {
   contextRef: string;
   contentHash: string;
   auditSeq: string;
-  validity: TSignatureValidity;
+  /** `chain_mismatch`: the row or its version's content disagrees with the audit chain (see invalidReason). */
+  validity: TSignatureValidity | 'chain_mismatch';
+  /** Why the signature is INVALID, in words; null when it is valid. */
+  invalidReason: string | null;
 }
 
 export interface TVersionView {
@@ -101,11 +108,16 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
     where: { chainId: defaultChainId(), entityType: 'Record', entityId: recordId },
     orderBy: { seq: 'desc' },
     take: 200,
-    select: { seq: true, occurredAt: true, actorId: true, actorName: true, action: true, reason: true, contextRef: true },
+    select: { seq: true, canonical: true },
   });
   const byId = new Map(r.versions.map((v) => [v.id, v]));
+  // 11.50 / 11.70: each signature against its record.sign event and the version's content hash in the chain.
+  const chain = r.signatures.length ? await checkSignaturesAgainstChain(db, { recordId }) : { invalid: [] };
+  const chainProblem = new Map(chain.invalid.map((p) => [p.signatureId, p.detail]));
   const signatures: TSignatureView[] = r.signatures.map((s) => {
     const v = byId.get(s.recordVersionId)!;
+    const own = signatureValidity(s, v);
+    const validity = own !== 'valid' ? own : chainProblem.has(s.id) ? 'chain_mismatch' : 'valid';
     return {
       id: s.id,
       signerId: s.signerId,
@@ -120,7 +132,8 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
       contextRef: s.contextRef,
       contentHash: Buffer.from(s.contentHash).toString('hex'),
       auditSeq: s.auditSeq.toString(),
-      validity: signatureValidity(s, v),
+      validity,
+      invalidReason: validity === 'valid' ? null : (chainProblem.get(s.id) ?? INVALID_TEXT[own as Exclude<TSignatureValidity, 'valid'>]),
     };
   });
   return {
@@ -155,6 +168,7 @@ export async function getRecord(db: TDb, user: TCurrentUser, recordId: string): 
       };
     }),
     signatures,
-    audit: audit.map((a) => ({ ...a, seq: a.seq.toString() })),
+    // What the chain proves (the canonical text), not the display columns beside it.
+    audit: audit.map((a) => trailEntry(a.seq, a.canonical)),
   };
 }

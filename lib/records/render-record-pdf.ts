@@ -5,7 +5,12 @@ import { KIND_CONFIG } from '@/lib/records/kinds';
 import { STATUS_LABEL } from '@/lib/records/lifecycle';
 import type { TRecordView } from '@/lib/records/get-record';
 
-const VALIDITY_TEXT = { valid: 'valid', content_changed: 'INVALID — stored content changed', hash_mismatch: 'INVALID — content differs from what was signed' };
+const VALIDITY_TEXT = {
+  valid: 'valid',
+  content_changed: 'INVALID — stored content changed',
+  hash_mismatch: 'INVALID — content differs from what was signed',
+  chain_mismatch: 'INVALID — disagrees with the audit trail',
+};
 
 /**
  * The printed record (21 CFR 11.50): content of the current version, every signature's

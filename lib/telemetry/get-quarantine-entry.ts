@@ -1,5 +1,6 @@
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { defaultChainId } from '@/lib/audit/chain-id';
+import { trailEntry } from '@/lib/audit/trail-entry';
 import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { requirePermission } from '@/lib/rbac/require-permission';
@@ -44,7 +45,7 @@ export async function getQuarantineEntry(db: TDb, user: TCurrentUser, id: string
     where: { chainId: defaultChainId(), entityType: 'Quarantine', entityId: id },
     orderBy: { seq: 'asc' },
     take: 200,
-    select: { seq: true, occurredAt: true, actorId: true, actorName: true, action: true, reason: true },
+    select: { seq: true, canonical: true },
   });
   const preview = safePreview(r.head, PREVIEW_BYTES, r.size);
   return {
@@ -65,6 +66,6 @@ export async function getQuarantineEntry(db: TDb, user: TCurrentUser, id: string
     intact: r.intact,
     preview: preview.text,
     previewTruncated: preview.truncated,
-    audit: audit.map((a) => ({ ...a, seq: a.seq.toString() })),
+    audit: audit.map((a) => trailEntry(a.seq, a.canonical)),
   };
 }

@@ -1,4 +1,5 @@
 import { defaultChainId } from '@/lib/audit/chain-id';
+import { trailEntry } from '@/lib/audit/trail-entry';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { CR_KIND_CONFIG, type TCrKind } from '@/lib/change-requests/kinds';
 import type { TDb } from '@/lib/db/client';
@@ -43,7 +44,7 @@ export async function getUser(db: TDb, viewer: TCurrentUser, userId: string, opt
       where: { chainId: defaultChainId(), entityType: 'User', entityId: userId },
       orderBy: { seq: 'desc' },
       take: Math.min(Math.max(opts.auditTake ?? 20, 1), 100),
-      select: { seq: true, occurredAt: true, actorId: true, actorName: true, action: true, reason: true },
+      select: { seq: true, canonical: true },
     }),
     db.role.findMany({ orderBy: { name: 'asc' }, select: { name: true } }),
   ]);
@@ -74,7 +75,7 @@ export async function getUser(db: TDb, viewer: TCurrentUser, userId: string, opt
       createdAt: c.createdAt,
       expiresAt: c.expiresAt,
     })),
-    audit: audit.map((a) => ({ ...a, seq: a.seq.toString() })),
+    audit: audit.map((a) => trailEntry(a.seq, a.canonical)),
   };
 }
 

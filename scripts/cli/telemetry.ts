@@ -29,7 +29,9 @@ export async function telemetryCommand(verb: string | undefined, rest: string[])
       { json: Boolean(f.json) },
       p,
       `${p.valid && p.rootInAudit ? 'PROVEN' : 'NOT PROVEN'}: reading ${p.telemetryId} is leaf ${p.index} of batch ${p.batchId}; ` +
-        `Merkle root ${p.merkleRoot} is in audit event seq ${p.auditSeq}${p.rootInAudit ? '' : ' (NOT FOUND there)'}; proof of ${p.proof.length} step(s)`,
+        `Merkle root ${p.merkleRoot} is in audit event seq ${p.auditSeq}${p.rootInAudit ? '' : ' (NOT FOUND there)'}; proof of ${p.proof.length} step(s)` +
+        (p.fieldsMatch ? '; value, unit and device time equal the signed payload' : '') +
+        (p.reasons.length ? `\n${p.reasons.map((r) => `  - ${r}`).join('\n')}` : ''),
     );
     return p.valid && p.rootInAudit ? 0 : 1;
   }

@@ -85,7 +85,7 @@ describe('devices, HTTP sync, quarantine decisions and inclusion proofs', () => 
     expect(tampered.status).toBe(422);
     expect(await tampered.json()).toMatchObject({ status: 'quarantined', reason: 'bad_signature' });
     const huge = await post(Buffer.alloc(100 * 1024, 32));
-    expect(huge.status).toBe(400);
+    expect(huge.status).toBe(413);
     const c = await t.app();
     const n = await c.query("SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'GW-9'");
     await c.end();

@@ -211,7 +211,7 @@ describe('telemetry ingestion over MQTT', () => {
     w.proc.kill('SIGTERM');
   }, 240_000);
 
-  it('[URS] the seed 001 sync body is accepted over MQTT too, once per (gateway, seq)', async () => {
+  it('[URS] the seed 001 sync body is accepted over MQTT too, once per (gateway, signed content)', async () => {
     const ingestor = new Ingestor(t.db);
     const body = buildGatewayBody({ privateKey: gw.privateKey, seq: 1, sensorId: 'S-1', value: '4.2' });
     const first = await ingestor.ingest([{ source: 'mqtt', topic: 'pharma/gw/1', raw: body, receivedAt: new Date() }]);

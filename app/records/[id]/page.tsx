@@ -110,8 +110,11 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
         )}
         {invalidCount > 0 && (
           <Alert tone="danger">
-            {invalidCount === 1 ? 'One signature is' : `${invalidCount} signatures are`} no longer valid: the stored content does not match what was
-            signed. Report this to QA.
+            {invalidCount === 1 ? 'One signature is' : `${invalidCount} signatures are`} no longer valid:{' '}
+            {r.signatures.some((s) => s.validity === 'chain_mismatch')
+              ? 'what is stored disagrees with the audit trail (see each signature below).'
+              : 'the stored content does not match what was signed.'}{' '}
+            Report this to QA.
           </Alert>
         )}
 

@@ -59,7 +59,7 @@ export function SignatureList({ signatures, currentVersion }: { signatures: TSig
               <span className="sr-only">Signature valid: the stored content matches what was signed.</span>
             ) : (
               <p role="alert" className="mt-1 text-xs font-semibold text-red-800">
-                INVALID — stored content no longer matches what was signed
+                INVALID — {s.invalidReason ?? 'stored content no longer matches what was signed'}
               </p>
             )}
           </li>

@@ -99,22 +99,27 @@ export async function prepareExport(
   };
 }
 
-/** What each column of TExportRow is read as, and how its bytes in a binary COPY become the value. */
+/**
+ * What each column of TExportRow is read as, and how its bytes in a binary COPY become the value.
+ * The event's fields come from its canonical text (`cj`, parsed once per row), the text the chain
+ * proves, never from the display columns beside it: an export carries only verified values.
+ */
+const fromCanonical = (name: string) => `(cj ->> '${name}')`;
 const COLUMN: Record<keyof TExportRow, { sql: string; json?: true }> = {
   seq: { sql: 'seq::text' },
-  occurred_at: { sql: `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` },
-  actor_type: { sql: 'actor_type' },
-  actor_id: { sql: 'actor_id' },
-  actor_name: { sql: 'actor_name' },
-  actor_role: { sql: 'actor_role' },
-  session_id: { sql: 'session_id' },
-  action: { sql: 'action' },
-  entity_type: { sql: 'entity_type' },
-  entity_id: { sql: 'entity_id' },
-  old_value: { sql: 'old_value', json: true },
-  new_value: { sql: 'new_value', json: true },
-  reason: { sql: 'reason' },
-  context_ref: { sql: 'context_ref' },
+  occurred_at: { sql: fromCanonical('occurred_at') },
+  actor_type: { sql: fromCanonical('actor_type') },
+  actor_id: { sql: fromCanonical('actor_id') },
+  actor_name: { sql: fromCanonical('actor_name') },
+  actor_role: { sql: fromCanonical('actor_role') },
+  session_id: { sql: fromCanonical('session_id') },
+  action: { sql: fromCanonical('action') },
+  entity_type: { sql: fromCanonical('entity_type') },
+  entity_id: { sql: fromCanonical('entity_id') },
+  old_value: { sql: "nullif(cj -> 'old_value', 'null'::jsonb)", json: true },
+  new_value: { sql: "nullif(cj -> 'new_value', 'null'::jsonb)", json: true },
+  reason: { sql: fromCanonical('reason') },
+  context_ref: { sql: fromCanonical('context_ref') },
   canonical: { sql: 'canonical' },
   prev_hash: { sql: "encode(prev_hash, 'hex')" },
   hash: { sql: "encode(hash, 'hex')" },
@@ -144,7 +149,7 @@ export async function* exportRows<K extends keyof TExportRow>(
   const timeOrdered = await dateRangeIsSeqRangePg(client, opts.chainId, opts.filter);
   const names = [...new Set<keyof TExportRow>(['seq', ...opts.columns])];
   const json = names.map((c) => COLUMN[c].json === true);
-  const sql = `COPY (SELECT ${names.map((c) => COLUMN[c].sql).join(', ')} FROM audit_events
+  const sql = `COPY (SELECT ${names.map((c) => COLUMN[c].sql).join(', ')} FROM audit_events CROSS JOIN LATERAL (SELECT audit_events.canonical::jsonb AS cj) AS x
     WHERE ${inlineSql(auditWhere(opts.chainId, opts.filter, { timeOrdered }))} ORDER BY audit_events.seq ASC) TO STDOUT (FORMAT binary)`;
   let rows: Array<Record<string, unknown>> = [];
   const scanner = new CopyBinaryScanner((buf, start, len, n) => {
