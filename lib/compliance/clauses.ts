@@ -72,9 +72,7 @@ export const CLAUSES: TClause[] = [
   {
     id: '11.100(b)',
     asks: "the person's identity verified before a signature is allocated",
-    code: [],
-    procedural:
-      "Procedural: HR verifies identity before an account is requested. Custos does not yet record the verification evidence on the user; the four-eyes change request records who asked and who approved.",
+    code: ['lib/users/identity-evidence.ts', 'lib/change-requests/request-change.ts', 'lib/change-requests/apply-change.ts'],
   },
   { id: '11.100(c)', asks: 'certification to the agency that e-signatures are legally binding', code: [], procedural: 'Procedural: a letter from the customer to the agency.' },
   { id: '11.200(a)(1)', asks: 'two distinct components; within a continuous session later signings use at least one', code: ['lib/esign/check-signer.ts'] },
