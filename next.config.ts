@@ -46,6 +46,9 @@ const nextConfig: NextConfig = {
   // Pin the root: a lockfile in a parent directory would otherwise be picked as the root.
   turbopack: { root: projectRoot },
   outputFileTracingRoot: projectRoot,
+  // A new user's identity evidence (up to 5 files of 5 MiB, lib/users/identity-evidence.ts)
+  // arrives through a server action; larger bodies are refused before the action runs.
+  experimental: { serverActions: { bodySizeLimit: '26mb' } },
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders }];
   },

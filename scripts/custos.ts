@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { runVerification, verificationProblems } from '@/lib/audit/run-verification';
@@ -24,6 +26,8 @@ commands:
   audit checkpoint [--chain ID] [--force]
                                    sign the current head of the audit chain
   users create --as EMPLOYEE_ID [--password-file FILE] --employee-id ID --name NAME --role ROLE [--role ROLE ...]
+               --identity-method hr_record|id_document|in_person --identity-reference REF
+               --identity-verified-by "FULL NAME" [--identity-evidence FILE.pdf|png|jpg ...]
                [--email EMAIL] [--reason TEXT]
                                    as the --as person (their password from FILE or a prompt): while the
                                    site is commissioning, create the user at once by their signature and
@@ -124,15 +128,44 @@ async function main(argv: string[]): Promise<number> {
     case 'users create': {
       const f = parseFlags(
         rest,
-        { ...PERSON_FLAGS, 'employee-id': { type: 'string' }, name: { type: 'string' }, role: { type: 'string', multiple: true }, email: { type: 'string' }, reason: { type: 'string' } },
-        ['as', 'employee-id', 'name', 'role'],
+        {
+          ...PERSON_FLAGS,
+          'employee-id': { type: 'string' },
+          name: { type: 'string' },
+          role: { type: 'string', multiple: true },
+          email: { type: 'string' },
+          reason: { type: 'string' },
+          'identity-method': { type: 'string' },
+          'identity-reference': { type: 'string' },
+          'identity-verified-by': { type: 'string' },
+          'identity-evidence': { type: 'string', multiple: true },
+        },
+        ['as', 'employee-id', 'name', 'role', 'identity-method', 'identity-reference', 'identity-verified-by'],
+      );
+      const evidenceFiles = await Promise.all(
+        ((f['identity-evidence'] as string[] | undefined) ?? []).map(async (file) => {
+          const ext = path.extname(file).toLowerCase();
+          const contentType = ext === '.pdf' ? 'application/pdf' : ext === '.png' ? 'image/png' : ext === '.jpg' || ext === '.jpeg' ? 'image/jpeg' : 'application/octet-stream';
+          try {
+            return { filename: path.basename(file), contentType, bytes: await readFile(file) };
+          } catch (e) {
+            throw new UsageError(`cannot read --identity-evidence: ${(e as Error).message}`);
+          }
+        }),
       );
       const out = { json: Boolean(f.json) };
       return withDb(async (db) => {
         const employeeId = f['employee-id'] as string;
         const { person, result } = await changeAsPerson(db, f, {
           kind: 'user.create',
-          payload: { employeeId, displayName: f.name, email: (f.email as string | undefined) ?? null, roles: f.role },
+          payload: {
+            employeeId,
+            displayName: f.name,
+            email: (f.email as string | undefined) ?? null,
+            roles: f.role,
+            identity: { method: f['identity-method'], reference: f['identity-reference'], verifiedBy: f['identity-verified-by'] },
+          },
+          evidenceFiles,
           reason: (f.reason as string | undefined) ?? `user ${employeeId} provisioned from the command line`,
         });
         if (!result.applied) {

@@ -133,6 +133,7 @@ async function main() {
   const want = (s: string) => only.length === 0 || only.includes(s);
   if (want('lint')) await check('lint', 'npx', ['eslint', '--max-warnings=0', '.']);
   if (want('typecheck')) await check('typecheck', 'npx', ['tsc', '--noEmit']);
+  if (want('compliance')) await check('compliance', 'npx', ['tsx', 'scripts/compliance-matrix.ts', '--check']);
   if (want('unit')) await vitest('unit');
   if (want('integration')) await vitest('integration');
   if (want('e2e')) await e2e();

@@ -11,6 +11,7 @@ import { CR_KIND_CONFIG, isCrKind, type TCrKind } from '@/lib/change-requests/ki
 import { requestChange } from '@/lib/change-requests/request-change';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
+import type { TEvidenceFile } from '@/lib/users/identity-evidence';
 import type { TReasonState } from '@/components/ui/reason-dialog';
 
 // Server actions are public endpoints: each one checks the session itself; the services parse
@@ -43,7 +44,13 @@ function list(form: FormData, name: string): string[] {
 function payloadFrom(kind: TCrKind, form: FormData): Record<string, unknown> {
   switch (kind) {
     case 'user.create':
-      return { employeeId: text(form, 'employeeId')?.trim(), displayName: text(form, 'displayName'), email: text(form, 'email')?.trim() || null, roles: list(form, 'roles') };
+      return {
+        employeeId: text(form, 'employeeId')?.trim(),
+        displayName: text(form, 'displayName'),
+        email: text(form, 'email')?.trim() || null,
+        roles: list(form, 'roles'),
+        identity: { method: text(form, 'identity.method'), reference: text(form, 'identity.reference'), verifiedBy: text(form, 'identity.verifiedBy') },
+      };
     case 'user.update': {
       // Only what differs from the values the form was opened with: the request names the change.
       const payload: Record<string, unknown> = {};
@@ -65,10 +72,16 @@ function payloadFrom(kind: TCrKind, form: FormData): Record<string, unknown> {
   }
 }
 
+/** Identity evidence files of a new user (the service checks type and size). */
+async function evidenceFrom(form: FormData): Promise<TEvidenceFile[]> {
+  const files = form.getAll('evidence').filter((v): v is File => typeof v !== 'string' && v.size > 0);
+  return Promise.all(files.map(async (f) => ({ filename: f.name, contentType: f.type, bytes: Buffer.from(await f.arrayBuffer()) })));
+}
+
 function submitted(form: FormData): Record<string, string | string[]> {
   const values: Record<string, string | string[]> = {};
   for (const key of new Set(form.keys())) {
-    if (key.startsWith('$') || key === 'password') continue;
+    if (key.startsWith('$') || key === 'password' || key === 'evidence') continue;
     const all = list(form, key);
     values[key] = key === 'roles' || key === 'permissions' ? all : (all[0] ?? '');
   }
@@ -88,6 +101,7 @@ export async function requestChangeAction(_prev: TRequestChangeState, form: Form
       payload: isCrKind(kind) ? payloadFrom(kind, form) : {},
       reason: text(form, 'reason'),
       mode: text(form, 'mode') === 'commission' ? 'commission' : 'request',
+      evidenceFiles: await evidenceFrom(form),
       employeeId: text(form, 'employeeId.signer'),
       password: text(form, 'password'),
     });

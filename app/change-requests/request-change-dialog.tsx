@@ -14,7 +14,8 @@ export type TRequestField =
   | { type: 'text' | 'email'; name: string; label: string; defaultValue?: string; required?: boolean; hint?: string; autoComplete?: string }
   | { type: 'textarea'; name: string; label: string; defaultValue?: string; required?: boolean; hint?: string }
   | { type: 'select'; name: string; label: string; options: readonly TSelectOption[]; placeholder?: string; defaultValue?: string; required?: boolean }
-  | { type: 'checkboxes'; name: string; label: string; options: readonly TSelectOption[]; defaultValue?: readonly string[]; hint?: string; grouped?: boolean };
+  | { type: 'checkboxes'; name: string; label: string; options: readonly TSelectOption[]; defaultValue?: readonly string[]; hint?: string; grouped?: boolean }
+  | { type: 'file'; name: string; label: string; accept: string; multiple?: boolean; hint?: string };
 
 export interface TRequestChangeDialogProps {
   triggerLabel: string;
@@ -165,6 +166,8 @@ function RequestChangeModal({
                   {...errorProps(f.name)}
                 />
               );
+            case 'file':
+              return <FileField key={f.name} field={f} error={state.fieldErrors?.[f.name]} />;
             case 'checkboxes':
               return (
                 <CheckboxGroup
@@ -249,5 +252,38 @@ function CheckboxGroup({ field, checked, error }: { field: Extract<TRequestField
         </p>
       )}
     </fieldset>
+  );
+}
+
+function FileField({ field, error }: { field: Extract<TRequestField, { type: 'file' }>; error?: string }) {
+  const id = useId();
+  const hintId = useId();
+  const errorId = useId();
+  return (
+    <div className="grid gap-1">
+      <label htmlFor={id} className="text-xs font-medium text-slate-800">
+        {field.label}
+      </label>
+      <input
+        id={id}
+        type="file"
+        name={field.name}
+        accept={field.accept}
+        multiple={field.multiple}
+        aria-describedby={[field.hint ? hintId : null, error ? errorId : null].filter(Boolean).join(' ') || undefined}
+        aria-invalid={error ? true : undefined}
+        className="text-xs text-slate-800 file:mr-2 file:rounded-md file:border-0 file:bg-slate-100 file:px-2.5 file:py-1.5 file:text-xs file:font-medium file:text-slate-800"
+      />
+      {field.hint && (
+        <p id={hintId} className="text-xs text-slate-600">
+          {field.hint}
+        </p>
+      )}
+      {error && /\s/.test(error) && (
+        <p id={errorId} className="text-xs font-medium text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

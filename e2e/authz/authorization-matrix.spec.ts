@@ -273,7 +273,7 @@ test('[11.10(g)] every page, server action and route handler is in the permissio
 });
 
 for (const label of IDENTITIES) {
-  test(`[11.10(d)(g)] [4-eyes] as ${label}: every page, server action and route handler allows exactly what the permission table grants`, async ({
+  test(`[11.10(d)(g)] [Annex 11 §12] [4-eyes] as ${label}: every page, server action and route handler allows exactly what the permission table grants`, async ({
     page,
     baseURL,
     e2eDb,

@@ -61,7 +61,7 @@ async function signInAt(browser: Browser, baseURL: string, employeeId: string, o
   return page;
 }
 
-test('[11.10(g)] [Annex 11 §10] a lone first administrator provisions by signature, goes live, and the next user is a change request another admin approves', async ({
+test('[11.10(g)] [11.100(b)] [Annex 11 §10] a lone first administrator provisions by signature, goes live, and the next user is a change request another admin approves', async ({
   browser,
   startServer,
 }) => {
@@ -90,6 +90,9 @@ test('[11.10(g)] [Annex 11 §10] a lone first administrator provisions by signat
       await dialog.getByRole('textbox', { name: /^Employee ID/ }).fill(employeeId);
       await dialog.getByLabel('Full name').fill(name);
       await dialog.getByLabel(role, { exact: true }).check();
+      await dialog.getByLabel('Identity verified by').selectOption('hr_record');
+      await dialog.getByLabel('Verification reference').fill(`HR-${employeeId}`);
+      await dialog.getByLabel('Verified by (full name)').fill('Hana Resources');
       await dialog.getByLabel('Reason for this change').fill('Commissioning the site');
       await dialog.getByLabel('Your password').fill(E2E_PASSWORD);
       await dialog.getByRole('button', { name: 'Sign and apply' }).click();
@@ -128,6 +131,10 @@ test('[11.10(g)] [Annex 11 §10] a lone first administrator provisions by signat
     await request.getByLabel('Administrator', { exact: true }).check();
     await expect(request.getByTestId('cr-approvals-note')).toContainText('2 other people must approve');
     await request.getByLabel('Administrator', { exact: true }).uncheck();
+    await request.getByLabel('Identity verified by').selectOption('id_document');
+    await request.getByLabel('Verification reference').fill('Passport C01X00T47');
+    await request.getByLabel('Verified by (full name)').fill('Hana Resources');
+    await request.getByLabel('Evidence (optional)').setInputFiles({ name: 'passport.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% identity evidence\n%%EOF\n') });
     await request.getByLabel('Reason for this change').fill('New operator for line 2');
     await request.getByRole('button', { name: 'Submit request' }).click();
     await expect(page).toHaveURL(/\/change-requests\/[0-9a-f-]{36}$/);
@@ -139,14 +146,17 @@ test('[11.10(g)] [Annex 11 §10] a lone first administrator provisions by signat
     await second.goto('/change-requests');
     await expect(second.getByTestId('nav-waiting')).toContainText('1 waiting');
     await second.goto(crUrl);
+    // 11.100(b): the approver sees how the identity was verified, and the evidence by hash.
+    await expect(second.getByRole('main')).toContainText('Identity document seen: Passport C01X00T47');
+    await expect(second.getByTestId('cr-evidence')).toContainText('passport.pdf');
     await second.getByRole('button', { name: 'Approve', exact: true }).click();
     const approve = second.getByRole('dialog');
     await approve.getByLabel('Employee ID').fill('ADM-2');
     await approve.getByLabel('Password').fill(E2E_PASSWORD);
     await approve.getByRole('button', { name: 'Sign', exact: true }).click();
     await expect(second.getByRole('heading', { level: 1 })).toContainText('Applied');
-    const { rows } = await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM users WHERE employee_id = 'OP-1'`);
-    expect(rows[0].n).toBe('1');
+    const { rows } = await sql.query<{ method: string }>(`SELECT identity_verification->>'method' AS method FROM users WHERE employee_id = 'OP-1'`);
+    expect(rows).toEqual([{ method: 'id_document' }]);
   } finally {
     await sql.end().catch(() => undefined);
     await site.db.$disconnect();

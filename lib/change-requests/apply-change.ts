@@ -71,6 +71,8 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
           email: (p.email as string | null) ?? null,
           passwordHash: await hashPassword(password),
           mustChangePassword: true,
+          // 11.100(b): how the identity was verified, as approved (old requests have none).
+          identityVerification: p.identity ? ({ ...(p.identity as object), changeRequest: cr.number ?? cr.id } as object) : undefined,
           roles: { create: roles.map((r) => ({ roleId: r.id })) },
         },
         select: { id: true },

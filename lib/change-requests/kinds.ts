@@ -3,6 +3,7 @@ import { ZBrokerChange } from '@/lib/broker/broker-change';
 import { sealKeyForRequest } from '@/lib/devices/key-request';
 import { ZDeviceKey, ZRegisterDevice } from '@/lib/devices/register-device';
 import { isAppError } from '@/lib/errors/app-error';
+import { ZIdentity } from '@/lib/users/identity-evidence';
 import { PERMISSIONS, type TPermission } from '@/lib/rbac/permissions';
 
 // Every privileged change Custos knows. Persisted as JSON (payload) and hashed: changing a
@@ -55,6 +56,8 @@ export const CR_PAYLOAD = {
     displayName: z.string().trim().min(1, 'Name is required').max(200),
     email: z.email('Not an email address').max(320).nullable().default(null),
     roles: z.array(roleName).min(1, 'At least one role').transform((l) => [...new Set(l)].sort()),
+    // 11.100(b); the evidence files are added by the service (request-change.ts), by hash.
+    identity: ZIdentity,
   }),
   'user.update': z
     .object({ displayName: z.string().trim().min(1).max(200).optional(), email: z.email('Not an email address').max(320).nullable().optional() })

@@ -18,6 +18,7 @@ import { contentHashOf } from '@/lib/records/content-hash';
 import { checkSigner, type TSignerCheck } from '@/lib/esign/check-signer';
 import { requirePermission } from '@/lib/rbac/require-permission';
 import { lockSiteState, refuseUnlessCommissioning, siteState } from '@/lib/site/site-state';
+import { checkEvidence, storeEvidence, type TEvidenceFile } from '@/lib/users/identity-evidence';
 
 export const CR_EXPIRY_DAYS = () => Number(process.env.CUSTOS_CHANGE_REQUEST_EXPIRY_DAYS ?? 7);
 
@@ -31,6 +32,8 @@ export interface TRequestChangeInput {
   mode?: 'request' | 'commission';
   employeeId?: unknown;
   password?: unknown;
+  /** user.create only: identity evidence (21 CFR 11.100(b)), stored with the request. */
+  evidenceFiles?: TEvidenceFile[];
 }
 
 export interface TRequestChangeResult {
@@ -67,6 +70,9 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
     throw new AppError('BAD_REQUEST', Object.values(fields)[0], fields);
   }
   const payload = parsed.data as Record<string, unknown>;
+  const evidence = input.evidenceFiles ?? [];
+  if (evidence.length && kind !== 'user.create') throw new AppError('BAD_REQUEST', 'Only a new user takes identity evidence', { evidence: 'not here' });
+  checkEvidence(evidence);
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (reason.length < 3 || reason.length > 2000) throw new AppError('BAD_REQUEST', 'Give the reason for this change', { reason: 'required' });
 
@@ -131,6 +137,8 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
     if (kind === 'role.create' && (await tx.role.findUnique({ where: { name: String(payload.name) }, select: { id: true } }))) {
       throw new AppError('CONFLICT', `A role named ${String(payload.name)} exists`, { name: 'taken' });
     }
+
+    if (kind === 'user.create') payload.identity = { ...(payload.identity as object), evidence: await storeEvidence(tx, user.id, evidence) };
 
     // 11.70: what approvers sign binds the change to its kind, its target and the state the
     // target was in when the request was submitted — not just to the requested values.

@@ -63,6 +63,7 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'POST /api/auth/[...nextauth]': { who: 'anyone' },
   'POST /api/change-requests/[id]/decision': needs('change_requests.approve'),
   'GET /api/health': { who: 'anyone' },
+  'GET /api/identity-evidence/[id]': needs('users.read'),
   'POST /api/ingest/gateway': { who: 'device' },
   'GET /api/metrics': { who: 'token' },
   'GET /api/records/[id]/pdf': needs('records.read'),

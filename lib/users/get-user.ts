@@ -28,6 +28,7 @@ export async function getUser(db: TDb, viewer: TCurrentUser, userId: string, opt
       mfaEnabledAt: true,
       lastSignInAt: true,
       createdAt: true,
+      identityVerification: true,
       roles: { select: { role: { select: { name: true } } } },
     },
   });
@@ -61,6 +62,8 @@ export async function getUser(db: TDb, viewer: TCurrentUser, userId: string, opt
     mfaEnabled: u.mfaEnabledAt !== null,
     lastSignInAt: u.lastSignInAt,
     createdAt: u.createdAt,
+    /** 11.100(b): as the approved user.create request stated it; null for accounts made before it was recorded. */
+    identity: u.identityVerification as null | { method: string; reference: string; verifiedBy: string; changeRequest: string; evidence?: Array<{ id: string; filename: string; sha256: string }> },
     roles: u.roles.map((r) => r.role.name).sort(),
     /** Every role name, for "assign role". */
     allRoles: allRoles.map((r) => r.name),

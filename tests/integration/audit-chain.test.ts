@@ -69,7 +69,7 @@ describe('audit chain', () => {
     expect(JSON.parse(canonical).new_value.nested).toEqual({ a: [1, 2.5, null], b: 2 });
   });
 
-  it('[11.10(e)] flipping one byte of canonical, hash or prev_hash is detected at that seq', async () => {
+  it('[11.10(e)] [Annex 11 §7.1] flipping one byte of canonical, hash or prev_hash is detected at that seq', async () => {
     const chain = 'flip';
     await append(40, chain);
     await createCheckpoint(t.db, { chainId: chain, key: loadOrCreateServerKey(t.keyFile).key });

@@ -96,7 +96,7 @@ describe('audit viewer and exports', () => {
     expect(ev.rows[0].new_value).toMatchObject({ format: 'csv', status: 'completed', rows: 20, sha256: createHash('sha256').update(bytes).digest('hex') });
   });
 
-  it('[11.50] the PDF export shows signature manifestations and page numbers', async () => {
+  it('[11.50] [Annex 11 §8.1] the PDF export shows signature manifestations and page numbers', async () => {
     const author = await makeUser(t.db, { roles: ['Operator'] });
     const s = await sessionUser(t.db, author);
     const rec = await createRecord(t.db, s, {
@@ -112,7 +112,7 @@ describe('audit viewer and exports', () => {
     expect(pdfText).toContain('Signed checkpoint covering the range');
   });
 
-  it('[11.10(e)] the bundle verifies offline, and every single-byte change is rejected at the right place', async () => {
+  it('[11.10(e)] [Annex 11 §17] the bundle verifies offline, and every single-byte change is rejected at the right place', async () => {
     await appendMany(12, { action: 'bundle.test' });
     const { bytes } = await runExport('bundle', { action: 'bundle.test' });
     const textOk = bytes.toString('utf8');

@@ -20,6 +20,8 @@ import { makeUser, sessionUser } from '@/tests/helpers/users';
 // request needs, commissioning a site and going live, the CLI as a named person, break-glass.
 
 const exec = promisify(execFile);
+const ID = { method: 'hr_record', reference: 'HR-2041', verifiedBy: 'Hana Resources' };
+const IDENTITY_FLAGS = ['--identity-method', 'hr_record', '--identity-reference', 'HR-2041', '--identity-verified-by', 'Hana Resources'];
 let t: TTestDatabase;
 let dir: string;
 beforeAll(async () => {
@@ -116,14 +118,14 @@ describe('what a change request needs', () => {
     await sql(`INSERT INTO role_permissions (role_id, permission) SELECT id, p FROM roles, unnest(ARRAY['users.create','change_requests.approve']) p WHERE name = 'Light approver'`);
     const clerk = await person(['User clerk']);
     await expect(
-      requestChange(t.db, clerk.s, { kind: 'user.create', payload: { employeeId: 'EVIL-1', displayName: 'Eve Il', roles: ['Administrator'] }, reason: 'escalate' }),
+      requestChange(t.db, clerk.s, { kind: 'user.create', payload: { employeeId: 'EVIL-1', displayName: 'Eve Il', roles: ['Administrator'], identity: ID }, reason: 'escalate' }),
     ).rejects.toThrow('This change also needs the permission roles.manage, which you do not hold');
     expect(await sql(`SELECT 1 FROM change_requests WHERE target_label LIKE '%EVIL-1%'`)).toHaveLength(0);
 
     const admin = await person(['Administrator']);
-    const op = await requestChange(t.db, admin.s, { kind: 'user.create', payload: { employeeId: 'OP-21', displayName: 'Oda Operator', roles: ['Operator'] }, reason: 'new operator' });
+    const op = await requestChange(t.db, admin.s, { kind: 'user.create', payload: { employeeId: 'OP-21', displayName: 'Oda Operator', roles: ['Operator'], identity: ID }, reason: 'new operator' });
     expect(op.requiredApprovals).toBe(1);
-    const adm = await requestChange(t.db, admin.s, { kind: 'user.create', payload: { employeeId: 'AD-21', displayName: 'Ada Admin', roles: ['Administrator'] }, reason: 'new admin' });
+    const adm = await requestChange(t.db, admin.s, { kind: 'user.create', payload: { employeeId: 'AD-21', displayName: 'Ada Admin', roles: ['Administrator'], identity: ID }, reason: 'new admin' });
     expect(adm.requiredApprovals).toBe(2);
     const [row] = await sql(`SELECT required_permissions FROM change_requests WHERE id = $1`, [op.id]);
     expect(row.required_permissions).toEqual(['roles.manage', 'users.create']);
@@ -156,13 +158,13 @@ describe('commissioning a site', () => {
       const sig = { employeeId: first.employeeId, password: first.password };
       expect((await siteState(site.db)).phase).toBe('commissioning');
       const provision = (employeeId: string, roles: string[]) =>
-        requestChange(site.db, s, { kind: 'user.create', payload: { employeeId, displayName: `Person ${employeeId}`, roles }, reason: 'commissioning the site', mode: 'commission', ...sig });
+        requestChange(site.db, s, { kind: 'user.create', payload: { employeeId, displayName: `Person ${employeeId}`, roles, identity: ID }, reason: 'commissioning the site', mode: 'commission', ...sig });
       const rev = await provision('REV-1', ['QA Reviewer']);
       expect(rev).toMatchObject({ applied: true });
       await provision('APP-1', ['QA Approver']);
       const wrong = await requestChange(site.db, s, {
         kind: 'user.create',
-        payload: { employeeId: 'X-1', displayName: 'X', roles: ['Operator'] },
+        payload: { employeeId: 'X-1', displayName: 'X', roles: ['Operator'], identity: ID },
         reason: 'commissioning',
         mode: 'commission',
         employeeId: first.employeeId,
@@ -197,7 +199,7 @@ describe('commissioning a site', () => {
 
       // The CLI as the same person now files a change request instead of applying.
       writeFileSync(path.join(dir, 'first-pw'), first.password);
-      const cli = await exec('node_modules/.bin/tsx', ['scripts/custos.ts', 'users', 'create', '--as', first.employeeId, '--password-file', path.join(dir, 'first-pw'), '--employee-id', 'OP-9', '--name', 'Otto Nine', '--role', 'Operator', '--json'], {
+      const cli = await exec('node_modules/.bin/tsx', ['scripts/custos.ts', 'users', 'create', '--as', first.employeeId, '--password-file', path.join(dir, 'first-pw'), '--employee-id', 'OP-9', '--name', 'Otto Nine', '--role', 'Operator', ...IDENTITY_FLAGS, '--json'], {
         env: { ...process.env, DATABASE_URL: site.ownerUrl, APP_DATABASE_URL: site.appUrl, CUSTOS_SIGNING_KEY_FILE: site.keyFile },
       });
       const out = JSON.parse(cli.stdout);

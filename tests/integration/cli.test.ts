@@ -8,6 +8,7 @@ import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db'
 import { makeUser } from '@/tests/helpers/users';
 
 const exec = promisify(execFile);
+const IDENTITY = ['--identity-method', 'hr_record', '--identity-reference', 'HR-7', '--identity-verified-by', 'Hana Resources'];
 let t: TTestDatabase;
 let dir: string;
 
@@ -43,7 +44,7 @@ describe('custos CLI', () => {
     const admin = await makeUser(t.db, { roles: ['Administrator'] });
     writeFileSync(path.join(dir, 'admin-pw'), `${admin.password}\n`);
     const as = ['--as', admin.employeeId, '--password-file', path.join(dir, 'admin-pw')];
-    const r = await custos(['users', 'create', ...as, '--employee-id', 'OP-7', '--name', 'Olga Operator', '--role', 'Operator', '--json']);
+    const r = await custos(['users', 'create', ...as, '--employee-id', 'OP-7', '--name', 'Olga Operator', '--role', 'Operator', ...IDENTITY, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -62,20 +63,20 @@ describe('custos CLI', () => {
     expect(u.rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     await c.end();
 
-    const dup = await custos(['users', 'create', ...as, '--name', 'Rae Reviewer', '--employee-id', 'OP-7', '--role', 'QA Reviewer']);
+    const dup = await custos(['users', 'create', ...as, '--name', 'Rae Reviewer', '--employee-id', 'OP-7', '--role', 'QA Reviewer', ...IDENTITY]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('Employee ID OP-7 is already in use');
-    const role = await custos(['users', 'create', ...as, '--name', 'Rae Reviewer', '--employee-id', 'QA-10', '--role', 'Wizard']);
+    const role = await custos(['users', 'create', ...as, '--name', 'Rae Reviewer', '--employee-id', 'QA-10', '--role', 'Wizard', ...IDENTITY]);
     expect(role.code).toBe(1);
     expect(role.stderr).toContain('Unknown role: Wizard');
-    const nobody = await custos(['users', 'create', '--name', 'Rae Reviewer', '--employee-id', 'QA-11', '--role', 'Operator', '--password-file', path.join(dir, 'pw')]);
+    const nobody = await custos(['users', 'create', '--name', 'Rae Reviewer', '--employee-id', 'QA-11', '--role', 'Operator', '--password-file', path.join(dir, 'pw'), ...IDENTITY]);
     expect(nobody.code).toBe(2);
     expect(nobody.stderr).toContain('missing --as');
   });
 
   it('[11.300(d)] users create --as with a wrong password is refused, counts toward lockout and is audited', async () => {
     const admin = await makeUser(t.db, { roles: ['Administrator'] });
-    const r = await custos(['users', 'create', '--as', admin.employeeId, '--password-file', path.join(dir, 'pw'), '--employee-id', 'OP-8', '--name', 'Otto Operator', '--role', 'Operator']);
+    const r = await custos(['users', 'create', '--as', admin.employeeId, '--password-file', path.join(dir, 'pw'), '--employee-id', 'OP-8', '--name', 'Otto Operator', '--role', 'Operator', ...IDENTITY]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Wrong password for --as');
     const c = await t.app();

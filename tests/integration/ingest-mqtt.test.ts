@@ -183,7 +183,7 @@ describe('telemetry ingestion over MQTT', () => {
     expect(Math.min(...committed)).toBeGreaterThan(200);
   }, 120_000);
 
-  it('[11.10(e)] 10,000 malformed payloads: no crash, every one quarantined with a reason', async () => {
+  it('[11.10(e)] [Annex 11 §5] 10,000 malformed payloads: no crash, every one quarantined with a reason', async () => {
     const w = startWorkerProcess({ CUSTOS_MQTT_CLIENT_ID: 'custos-junk', CUSTOS_MQTT_TOPICS: 'pharma/junk/#' });
     await w.ready;
     const good = buildHmacPayload({ deviceId: 'EDGE-TH-0042', secret, value: '9.5' }).toString();

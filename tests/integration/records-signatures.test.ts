@@ -74,7 +74,7 @@ describe('records and electronic signatures', () => {
     expect(ev[2].new_value.signatureId).toBe(view.signatures[2].id);
   });
 
-  it('[11.70] a signature stays bound to the signed content: tampering the version row is flagged', async () => {
+  it('[11.70] [Annex 11 §14] a signature stays bound to the signed content: tampering the version row is flagged', async () => {
     const p = await people();
     const rec = await createRecord(t.db, p.author.s, { kind: 'batch_record', content: batch() });
     await sign(p.author, rec.id, 1, 'submit', 'AUTHORSHIP');
@@ -158,7 +158,7 @@ describe('records and electronic signatures', () => {
     expect(ev[0].reason).toBe('Counted again after line clearance');
   });
 
-  it('rejects with a required comment; bad content gets field errors and writes nothing; retire keeps everything', async () => {
+  it('[Annex 11 §6] rejects with a required comment; bad content gets field errors and writes nothing; retire keeps everything', async () => {
     const p = await people();
     await expect(createRecord(t.db, p.author.s, { kind: 'batch_record', content: batch({ quantity: 'lots', manufacturedOn: 'yesterday' }) })).rejects.toMatchObject({
       fields: { quantity: 'Quantity must be a number', manufacturedOn: 'Manufactured on must be a date (YYYY-MM-DD)' },

@@ -10,6 +10,7 @@ import { CR_KIND_CONFIG, baseApprovals } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
 import { can } from '@/lib/rbac/require-permission';
+import { EVIDENCE_TYPES, IDENTITY_METHODS, IDENTITY_METHOD_LABEL } from '@/lib/users/identity-evidence';
 import { listUsers } from '@/lib/users/list-users';
 import { RequestChangeDialog } from '@/app/change-requests/request-change-dialog';
 import { NotPermitted } from '../not-permitted';
@@ -65,6 +66,17 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                 { type: 'text', name: 'displayName', label: 'Full name', required: true, hint: 'Printed with every signature of this person' },
                 { type: 'email', name: 'email', label: 'Email' },
                 { type: 'checkboxes', name: 'roles', label: 'Roles', options: roleNames.map((r) => ({ value: r, label: r })) },
+                {
+                  type: 'select',
+                  name: 'identity.method',
+                  label: 'Identity verified by',
+                  required: true,
+                  placeholder: 'Choose how (21 CFR 11.100(b))',
+                  options: IDENTITY_METHODS.map((m) => ({ value: m, label: IDENTITY_METHOD_LABEL[m] })),
+                },
+                { type: 'text', name: 'identity.reference', label: 'Verification reference', required: true, hint: 'e.g. the HR record or document number' },
+                { type: 'text', name: 'identity.verifiedBy', label: 'Verified by (full name)', required: true },
+                { type: 'file', name: 'evidence', label: 'Evidence (optional)', accept: EVIDENCE_TYPES.join(','), multiple: true, hint: 'PDF, PNG or JPEG, up to 5 MiB each; kept with its SHA-256' },
               ]}
             />
           ) : (

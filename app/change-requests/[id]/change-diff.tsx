@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { brokerDiffRows } from '@/lib/broker/broker-diff-rows';
+import { IDENTITY_METHOD_LABEL } from '@/lib/users/identity-labels';
 
 // What the request changes, field by field: the state it was submitted against (before) and
 // what it will be once applied (after). Lists show what is added and removed, in words as well
@@ -21,6 +22,22 @@ function listChange(before: string[], after: string[]): TValue {
   return { list: [...new Set([...before, ...after])].sort(), added: after.filter((x) => !before.includes(x)), removed: before.filter((x) => !after.includes(x)) };
 }
 
+/** 11.100(b): how the identity was verified, and the evidence by name and hash. */
+function identityRows(identity: unknown): TDiffRow[] {
+  if (!identity || typeof identity !== 'object') return [{ field: 'Identity', before: null, after: null, note: 'Not recorded (requested before identity verification was recorded)' }];
+  const i = identity as { method?: string; reference?: string; verifiedBy?: string; evidence?: Array<{ filename: string; size: number; sha256: string }> };
+  const method = IDENTITY_METHOD_LABEL[i.method as keyof typeof IDENTITY_METHOD_LABEL] ?? str(i.method);
+  return [
+    { field: 'Identity', before: null, after: method ? `${method}: ${i.reference ?? ''}` : null },
+    { field: 'Verified by', before: null, after: str(i.verifiedBy) },
+    {
+      field: 'Evidence',
+      before: null,
+      after: i.evidence?.length ? i.evidence.map((e) => `${e.filename} (${Math.max(1, Math.round(e.size / 1024))} KiB, SHA-256 ${e.sha256.slice(0, 16)}…)`).join('; ') : 'none attached',
+    },
+  ];
+}
+
 export function diffRows(kind: string, before: Record<string, unknown> | null, payload: Record<string, unknown>): TDiffRow[] {
   const b = before ?? {};
   const roles = strings(b.roles);
@@ -32,6 +49,7 @@ export function diffRows(kind: string, before: Record<string, unknown> | null, p
         { field: 'Email', before: null, after: str(payload.email) },
         { field: 'Roles', before: null, after: listChange([], strings(payload.roles)) },
         { field: 'Password', before: null, after: 'One-time password', note: 'Shown once to the requester; must be changed at first sign-in' },
+        ...identityRows(payload.identity),
       ];
     case 'user.update':
       return [

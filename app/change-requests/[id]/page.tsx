@@ -20,6 +20,7 @@ import { EntityAuditTable } from '@/components/audit/entity-audit-table';
 import { CrStatusBadge } from '../status-badge';
 import { CancelRequest } from './cancel-request';
 import { ChangeDiff } from './change-diff';
+import { EvidenceLinks } from './evidence-links';
 import { RevealSecret } from './reveal-secret';
 
 export const metadata: Metadata = { title: 'Change request' };
@@ -132,6 +133,7 @@ export default async function ChangeRequestPage({ params }: { params: Promise<{ 
           )}
           <Card title="Change" description="What was submitted for approval, against the state it was submitted from.">
             <ChangeDiff kind={cr.kind} before={cr.before} payload={cr.payload} />
+            <EvidenceLinks payload={cr.payload} />
           </Card>
           <Card title="Decisions" description="Each decision is an electronic signature (21 CFR 11.50): printed name, meaning and time.">
             {cr.decisions.length === 0 ? (

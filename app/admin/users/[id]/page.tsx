@@ -15,6 +15,7 @@ import { formatUtc } from '@/lib/esign/manifestation';
 import { isAppError } from '@/lib/errors/app-error';
 import { can } from '@/lib/rbac/require-permission';
 import { getUser, type TUserView } from '@/lib/users/get-user';
+import { IDENTITY_METHOD_LABEL } from '@/lib/users/identity-labels';
 import { EntityAuditTable } from '@/components/audit/entity-audit-table';
 import { RequestChangeDialog, type TRequestField } from '@/app/change-requests/request-change-dialog';
 import { NotPermitted } from '../../not-permitted';
@@ -61,6 +62,18 @@ export default async function UserPage({ params }: { params: Promise<{ id: strin
                 { term: 'Open sessions', description: <span className="tabular-nums">{u.openSessions}</span> },
                 { term: 'Two-factor authentication', description: u.mfaEnabled ? 'Enrolled' : 'Not enrolled' },
                 { term: 'Must change password', description: u.mustChangePassword ? 'Yes, at next sign-in' : 'No' },
+                {
+                  term: 'Identity verified',
+                  description: u.identity ? (
+                    <span data-testid="user-identity">
+                      {IDENTITY_METHOD_LABEL[u.identity.method as keyof typeof IDENTITY_METHOD_LABEL] ?? u.identity.method}: {u.identity.reference}, by{' '}
+                      {u.identity.verifiedBy} ({u.identity.changeRequest}
+                      {u.identity.evidence?.length ? `; ${u.identity.evidence.length} evidence file${u.identity.evidence.length > 1 ? 's' : ''}` : ''})
+                    </span>
+                  ) : (
+                    'Not recorded (account created before identity verification was recorded, or at first start)'
+                  ),
+                },
                 { term: 'Created', description: when(u.createdAt) },
               ]}
             />
