@@ -44,6 +44,7 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission; signed
   { href: '/admin/roles', label: 'Roles', permission: 'roles.read' },
   { href: '/admin/security-alerts', label: 'Security alerts', permission: 'security_alerts.read' },
   { href: '/audit', label: 'Audit trail', permission: 'audit.read' },
+  { href: '/audit/reviews', label: 'Reviews', permission: 'audit.review' },
   { href: '/telemetry', label: 'Telemetry', permission: 'telemetry.read' },
   { href: '/quarantine', label: 'Quarantine', permission: 'quarantine.read' },
   { href: '/admin/devices', label: 'Devices', permission: 'devices.read' },

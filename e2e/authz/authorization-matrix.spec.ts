@@ -79,6 +79,10 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/admin/site/actions.ts#goLiveAction': {},
   // No content hash, no comment, no credentials: nothing is acknowledged.
   'app/admin/security-alerts/actions.ts#acknowledgeAlertAction': { alertId: '999999999', meaning: 'RESPONSIBILITY' },
+  // No period, an unknown review: nothing is opened, marked or closed.
+  'app/audit/reviews/actions.ts#openReviewAction': {},
+  'app/audit/reviews/actions.ts#markSeenAction': { id: NOWHERE, seq: '1' },
+  'app/audit/reviews/actions.ts#closeReviewAction': { id: NOWHERE, meaning: 'REVIEW', finding: 'none' },
   // One call per kind (its permission differs); the reason is missing, so nothing is requested.
   'app/change-requests/actions.ts#requestChangeAction': { targetUserId: NOWHERE, targetRoleId: NOWHERE },
   'app/change-requests/actions.ts#decideAction': { id: NOWHERE, decision: 'approve', meaning: 'APPROVAL' },

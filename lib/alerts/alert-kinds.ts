@@ -20,6 +20,7 @@ export const ALERT_KINDS = {
   backup_drill_failed: { label: 'Backup drill failed', severity: 'critical' },
   backup_drill_overdue: { label: 'Backup drill overdue', severity: 'high' },
   break_glass: { label: 'Break-glass unlock by the database owner', severity: 'critical' },
+  audit_review_overdue: { label: 'Audit trail review overdue', severity: 'high' },
 } as const satisfies Record<string, { label: string; severity: TAlertSeverity }>;
 export type TAlertKind = keyof typeof ALERT_KINDS;
 

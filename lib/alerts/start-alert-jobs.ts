@@ -1,6 +1,7 @@
 import { raiseCommLossAlerts } from '@/lib/alerts/check-comm-loss-alerts';
 import { checkQuarantineEscalation } from '@/lib/alerts/check-quarantine-escalation';
 import { deliverDueAlerts } from '@/lib/alerts/deliver-alerts';
+import { checkReviewOverdue } from '@/lib/audit-review/check-review-overdue';
 import { runScheduledVerification } from '@/lib/alerts/scheduled-verification';
 import type { TDb } from '@/lib/db/client';
 
@@ -33,6 +34,7 @@ export function startAlertJobs(db: TDb, env: NodeJS.ProcessEnv = process.env, lo
   every(checkS * 1000, 'quarantine escalation', () => checkQuarantineEscalation(db));
   every(checkS * 1000, 'comm-loss alerts', () => raiseCommLossAlerts(db));
   if (env.CUSTOS_ALERT_WEBHOOK_URL) every(5000, 'alert webhook', () => deliverDueAlerts(db));
+  every(Number(env.CUSTOS_REVIEW_CHECK_S || 3600) * 1000, 'audit review coverage', () => checkReviewOverdue(db, new Date(), env));
   if ((env.CUSTOS_VERIFY_SCHEDULE ?? '') !== 'off') {
     every(60_000, 'scheduled verification', async () => {
       const r = await runScheduledVerification(db);

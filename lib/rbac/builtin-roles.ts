@@ -15,7 +15,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     ...['broker.read', 'broker.manage'],
     ...['backups.read', 'backups.manage', 'site.commission'],
   ],
-  'QA Reviewer': ['records.read', 'records.sign_review', 'records.sign_rejection', 'audit.read', 'telemetry.read', 'quarantine.read'],
+  'QA Reviewer': ['records.read', 'records.sign_review', 'records.sign_rejection', 'audit.read', 'audit.review', 'telemetry.read', 'quarantine.read'],
   'QA Approver': [
     'records.read',
     'records.sign_approval',
@@ -24,6 +24,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     'change_requests.read',
     'change_requests.approve',
     'audit.read',
+    'audit.review',
     'telemetry.read',
     'quarantine.read',
     'quarantine.manage',

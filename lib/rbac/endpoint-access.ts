@@ -42,6 +42,9 @@ export const ACTION_ACCESS: Record<string, TAccess> = {
   'app/admin/site/actions.ts#goLiveAction': needs('site.commission'),
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { who: 'change-kind', kind: 'user.unlock' },
   'app/admin/security-alerts/actions.ts#acknowledgeAlertAction': needs('security_alerts.acknowledge'),
+  'app/audit/reviews/actions.ts#openReviewAction': needs('audit.review'),
+  'app/audit/reviews/actions.ts#markSeenAction': needs('audit.review'),
+  'app/audit/reviews/actions.ts#closeReviewAction': needs('audit.review'),
   'app/change-requests/actions.ts#requestChangeAction': { who: 'change-kind', kind: 'from-form' },
   'app/change-requests/actions.ts#decideAction': needs('change_requests.approve'),
   // Only the requester may cancel a request or see its one-time password (checked by the service).
@@ -110,6 +113,8 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/admin/users': needs('users.read'),
   '/admin/users/[id]': needs('users.read'),
   '/audit': needs('audit.read'),
+  '/audit/reviews': needs('audit.read'),
+  '/audit/reviews/[id]': needs('audit.read'),
   // Everyone sees their own requests; change_requests.read shows all (checked by the service).
   '/change-requests': { who: 'signed-in' },
   '/change-requests/[id]': { who: 'signed-in' },

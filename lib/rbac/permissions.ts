@@ -25,6 +25,8 @@ export const PERMISSIONS = [
   'audit.read',
   'audit.export',
   'audit.verify',
+  // Holding a periodic review of the audit trail (Annex 11 §9).
+  'audit.review',
   'devices.read',
   'devices.manage',
   'telemetry.read',
