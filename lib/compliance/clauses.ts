@@ -122,7 +122,11 @@ export const CLAUSES: TClause[] = [
   { id: 'Annex 11 §7.2', asks: 'regular backups; restore checked during validation and periodically', code: ['lib/backup/create-backup.ts', 'lib/backup/run-drill.ts'] },
   { id: 'Annex 11 §8.1', asks: 'clear printed copies of electronically stored data', code: ['lib/records/render-record-pdf.ts', 'lib/audit/export/write-pdf.ts'] },
   { id: 'Annex 11 §8.2', asks: 'batch release printouts show whether data changed since original entry', code: ['lib/records/render-record-pdf.ts'] },
-  { id: 'Annex 11 §9', asks: 'audit trail of GMP-relevant changes with reasons; available, intelligible, regularly reviewed', code: ['lib/audit/append-audit.ts', 'lib/records/edit-record.ts'] },
+  {
+    id: 'Annex 11 §9',
+    asks: 'audit trail of GMP-relevant changes with reasons; available, intelligible, regularly reviewed',
+    code: ['lib/audit/append-audit.ts', 'lib/records/edit-record.ts', 'lib/audit-review/audit-review.ts', 'lib/audit-review/check-review-overdue.ts'],
+  },
   { id: 'Annex 11 §10', asks: 'change and configuration management under a defined procedure', code: ['lib/change-requests/machine.ts', 'lib/site/go-live.ts'] },
   {
     id: 'Annex 11 §11',
