@@ -24,6 +24,7 @@ export const CR_KINDS = [
   'device.register',
   'device.rotate_key',
   'broker.apply',
+  'training.curriculum',
 ] as const;
 export type TCrKind = (typeof CR_KINDS)[number];
 
@@ -84,6 +85,14 @@ export const CR_PAYLOAD = {
     .object({ deviceId: ZRegisterDevice.shape.id, key: ZDeviceKey })
     .transform((d, ctx) => ({ deviceId: d.deviceId, key: sealedKey(d.deviceId, d.key, ctx) })),
   'broker.apply': ZBrokerChange,
+  // 11.10(i): the documents a role must have read, by record number (the whole list after the change).
+  'training.curriculum': z.object({
+    role: roleName,
+    documents: z
+      .array(z.string().regex(/^DOC-\d{6}$/, 'Documents are named by their number (DOC-000001)'))
+      .max(200)
+      .transform((l) => [...new Set(l)].sort()),
+  }),
 } as const satisfies Record<TCrKind, z.ZodType>;
 
 /**
@@ -166,6 +175,7 @@ export const CR_KIND_CONFIG: Record<TCrKind, TCrKindConfig> = {
     approvals: { count: 2, why: 'broker access decides who may publish and read telemetry' },
     commissionable: true,
   },
+  'training.curriculum': { label: 'Change training curriculum', permission: 'training.manage', target: 'none', approvals: ONE, commissionable: true },
 };
 
 /** The most approvals a kind can need (what going live must make possible). */

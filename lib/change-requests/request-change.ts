@@ -122,7 +122,14 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
       await assertDeviceFree(tx, String(payload.id), payload.sensors as string[]);
       targetLabel = `new device ${String(payload.id)}`;
     } else {
-      targetLabel = kind === 'user.create' ? `new user ${String(payload.employeeId)}` : kind === 'broker.apply' ? 'broker access' : `new role ${String(payload.name)}`;
+      targetLabel =
+        kind === 'user.create'
+          ? `new user ${String(payload.employeeId)}`
+          : kind === 'broker.apply'
+            ? 'broker access'
+            : kind === 'training.curriculum'
+              ? `training curriculum of ${String(payload.role)}`
+              : `new role ${String(payload.name)}`;
     }
     // Unknown role names are refused when requested, not when applied.
     const roleNames = kind === 'user.create' ? (payload.roles as string[]) : 'role' in payload ? [String(payload.role)] : [];

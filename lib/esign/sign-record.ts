@@ -9,6 +9,7 @@ import { checkSigner } from '@/lib/esign/check-signer';
 import { recordContextRef } from '@/lib/esign/manifestation';
 import { isMeaning, type TSignatureMeaning } from '@/lib/esign/meanings';
 import { checkSegregation } from '@/lib/esign/sod-rules';
+import { trainingBlock, trainingRefusal } from '@/lib/training/training';
 import { AppError, type TAppErrorCode } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
 import { KIND_CONFIG, allSignPermissions, signPermissionFor, signPermissionsForMeaning, type TRecordKind } from '@/lib/records/kinds';
@@ -109,6 +110,10 @@ async function signInTx(tx: TTx, user: TCurrentUser, req: z.output<typeof ZSignR
     prior: version.signatures.filter((s) => isMeaning(s.meaning)) as Array<{ signerId: string; meaning: typeof t.meaning }>,
   });
   if (sod) return refuse('FORBIDDEN', sod);
+
+  // 11.10(i): training for this meaning must be current (not after the grace period).
+  const block = await trainingBlock(tx, user, rec.kind, t.meaning);
+  if (block.length) return refuse('FORBIDDEN', trainingRefusal(block));
 
   const signer = await checkSigner(tx, user, req, { contextRef });
   if (!signer.ok) return { ok: false, code: signer.locked ? 'LOCKED' : 'BAD_REQUEST', message: signer.message, field: signer.locked ? undefined : 'password' };

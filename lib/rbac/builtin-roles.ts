@@ -13,9 +13,9 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     ...['change_requests.read', 'change_requests.approve', 'devices.read', 'devices.manage'],
     ...['audit.read', 'audit.verify', 'records.read', 'telemetry.read', 'quarantine.read'],
     ...['broker.read', 'broker.manage'],
-    ...['backups.read', 'backups.manage', 'site.commission'],
+    ...['backups.read', 'backups.manage', 'site.commission', 'training.read', 'training.manage'],
   ],
-  'QA Reviewer': ['records.read', 'records.sign_review', 'records.sign_rejection', 'audit.read', 'audit.review', 'telemetry.read', 'quarantine.read'],
+  'QA Reviewer': ['records.read', 'records.sign_review', 'records.sign_rejection', 'audit.read', 'audit.review', 'telemetry.read', 'quarantine.read', 'training.read'],
   'QA Approver': [
     'records.read',
     'records.sign_approval',
@@ -28,6 +28,8 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     'telemetry.read',
     'quarantine.read',
     'quarantine.manage',
+    'training.read',
+    'training.manage',
   ],
   Auditor: [
     'audit.read',
@@ -42,6 +44,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     'telemetry.read',
     'quarantine.read',
     'broker.read',
+    'training.read',
   ],
   // Administration is not quality approval: administrators sign no record.
   Operator: ['records.read', 'records.create', 'records.edit', 'records.sign_authorship', 'telemetry.read'],

@@ -36,6 +36,9 @@ export const PERMISSIONS = [
   'broker.manage',
   'backups.read',
   'backups.manage',
+  // The training matrix, and curricula (changed through change requests): 21 CFR 11.10(i).
+  'training.read',
+  'training.manage',
   // Provisioning users and roles directly while the site is commissioning, and going live.
   'site.commission',
 ] as const;
