@@ -18,9 +18,8 @@ afterAll(async () => {
 async function pdfText(doc: PDFKit.PDFDocument): Promise<string> {
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => doc.on('end', r));
-  doc.end();
-  await done;
+  // renderRecordPdf ends the document itself (the route streams it as it is drawn).
+  await new Promise((r) => doc.on('end', r));
   const r = spawnSync('pdftotext', ['-layout', '-', '-'], { input: Buffer.concat(chunks), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pdftotext failed: ${r.stderr}`);
   return r.stdout.replace(/\s+/g, ' ');
