@@ -45,6 +45,7 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission; signed
   { href: '/admin/security-alerts', label: 'Security alerts', permission: 'security_alerts.read' },
   { href: '/audit', label: 'Audit trail', permission: 'audit.read' },
   { href: '/audit/reviews', label: 'Reviews', permission: 'audit.review' },
+  { href: '/training', label: 'Training', permission: 'training.read' },
   { href: '/telemetry', label: 'Telemetry', permission: 'telemetry.read' },
   { href: '/quarantine', label: 'Quarantine', permission: 'quarantine.read' },
   { href: '/admin/devices', label: 'Devices', permission: 'devices.read' },

@@ -67,6 +67,8 @@ function payloadFrom(kind: TCrKind, form: FormData): Record<string, unknown> {
       return { name: text(form, 'name'), description: text(form, 'description') ?? '', permissions: list(form, 'permissions') };
     case 'role.update_permissions':
       return { permissions: list(form, 'permissions') };
+    case 'training.curriculum':
+      return { role: text(form, 'role') ?? '', documents: list(form, 'documents') };
     default:
       return {};
   }
@@ -83,7 +85,7 @@ function submitted(form: FormData): Record<string, string | string[]> {
   for (const key of new Set(form.keys())) {
     if (key.startsWith('$') || key === 'password' || key === 'evidence') continue;
     const all = list(form, key);
-    values[key] = key === 'roles' || key === 'permissions' ? all : (all[0] ?? '');
+    values[key] = key === 'roles' || key === 'permissions' || key === 'documents' ? all : (all[0] ?? '');
   }
   return values;
 }

@@ -14,6 +14,9 @@ export function SessionMenu({ displayName, employeeId, roles }: { displayName: s
         </div>
         <div className="text-slate-600">{roles.join(', ') || 'no role'}</div>
       </div>
+      <Link href="/account/training" className="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
+        Training
+      </Link>
       <Link href="/account/password" className="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-100">
         Password
       </Link>

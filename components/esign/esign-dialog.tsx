@@ -7,7 +7,7 @@ import { Field } from '@/components/ui/field';
 import { Modal } from '@/components/ui/modal';
 import { Select } from '@/components/ui/select';
 import { Textarea } from '@/components/ui/textarea';
-import { MEANING_LABEL, type TSignatureMeaning } from '@/lib/esign/meanings';
+import { meaningLabel, type TAnyMeaning } from '@/lib/esign/meanings';
 import { useDialogTrigger } from '@/components/ui/use-dialog-trigger';
 
 /** What a signing server action returns (for useActionState). */
@@ -38,8 +38,8 @@ export interface TEsignDialogProps {
   triggerVariant?: TButtonVariant;
   subject: TEsignSubject;
   /** Meanings the signer may choose from; `requiredMeaning` is preselected. */
-  meanings: readonly TSignatureMeaning[];
-  requiredMeaning: TSignatureMeaning;
+  meanings: readonly TAnyMeaning[];
+  requiredMeaning: TAnyMeaning;
   /** A rejection must say why. */
   commentRequired?: boolean;
   /** The comment field's label when the default ("Reason for rejection" / "Comment (optional)") does not fit. */
@@ -146,7 +146,7 @@ function EsignModal({
           required
           value={meaning}
           onChange={(e) => setMeaning(e.target.value)}
-          options={meanings.map((m) => ({ value: m, label: MEANING_LABEL[m] }))}
+          options={meanings.map((m) => ({ value: m, label: meaningLabel(m) }))}
           {...fieldProps('meaning')}
         />
         <Textarea

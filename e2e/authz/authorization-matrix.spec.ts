@@ -69,6 +69,8 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/account/mfa/actions.ts#startMfaAction': {},
   'app/account/mfa/actions.ts#confirmMfaAction': { code: 'not-a-code' },
   'app/account/password/actions.ts#changePasswordAction': { current: '', next: '', confirm: '' },
+  // A document that exists nowhere: nothing is signed.
+  'app/account/training/actions.ts#completeTrainingAction': { recordId: NOWHERE, version: '1', meaning: 'READ_AND_UNDERSTOOD' },
   // No reason and a backup that does not exist: nothing is requested.
   'app/admin/backups/actions.ts#requestRestoreAction': { backupId: NOWHERE },
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { id: '', keyKind: 'hmac' },

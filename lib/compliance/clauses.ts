@@ -36,9 +36,8 @@ export const CLAUSES: TClause[] = [
   {
     id: '11.10(i)',
     asks: 'people who develop, maintain or use the system are trained for their tasks',
-    code: [],
-    procedural:
-      'Procedural: the customer keeps training records under its training SOP. Custos does not yet keep training records or gate signing on them.',
+    code: ['lib/training/training.ts', 'lib/esign/sign-record.ts'],
+    procedural: "Training content and the training of developers and administrators are the customer's SOP; Custos keeps users' training records and refuses signing while they are overdue.",
   },
   {
     id: '11.10(j)',

@@ -14,3 +14,13 @@ export const MEANING_LABEL: Record<TSignatureMeaning, string> = {
 export function isMeaning(v: unknown): v is TSignatureMeaning {
   return typeof v === 'string' && (SIGNATURE_MEANINGS as readonly string[]).includes(v);
 }
+
+/** Meanings signed outside a record's lifecycle: training ("read and understood", 21 CFR 11.10(i)). */
+export const OTHER_MEANING_LABEL = {
+  READ_AND_UNDERSTOOD: 'Read and understood — I have read this document and understand it',
+} as const;
+export type TAnyMeaning = TSignatureMeaning | keyof typeof OTHER_MEANING_LABEL;
+
+export function meaningLabel(m: TAnyMeaning): string {
+  return (MEANING_LABEL as Record<string, string>)[m] ?? OTHER_MEANING_LABEL[m as keyof typeof OTHER_MEANING_LABEL];
+}

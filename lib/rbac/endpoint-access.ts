@@ -39,6 +39,7 @@ export const ACTION_ACCESS: Record<string, TAccess> = {
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { who: 'change-kind', kind: 'device.register' },
   'app/admin/devices/actions.ts#requestKeyRotationAction': { who: 'change-kind', kind: 'device.rotate_key' },
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { who: 'change-kind', kind: 'broker.apply' },
+  'app/account/training/actions.ts#completeTrainingAction': { who: 'signed-in' },
   'app/admin/site/actions.ts#goLiveAction': needs('site.commission'),
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { who: 'change-kind', kind: 'user.unlock' },
   'app/admin/security-alerts/actions.ts#acknowledgeAlertAction': needs('security_alerts.acknowledge'),
@@ -103,6 +104,7 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/unlock': { who: 'signed-in' },
   '/account/mfa': { who: 'signed-in' },
   '/account/password': { who: 'signed-in' },
+  '/account/training': { who: 'signed-in' },
   '/admin/broker': needs('broker.read'),
   '/admin/backups': needs('backups.read'),
   '/admin/devices': needs('devices.read'),
@@ -125,6 +127,7 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/records/[id]': needs('records.read'),
   '/records/[id]/edit': needs('records.edit'),
   '/telemetry': needs('telemetry.read'),
+  '/training': needs('training.read'),
 };
 
 /** Signing `meaning` is allowed holding any one of these. */

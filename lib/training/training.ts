@@ -17,8 +17,7 @@ import { requirePermission } from '@/lib/rbac/require-permission';
 // version was approved or the document was added to the curriculum (CUSTOS_TRAINING_GRACE_DAYS,
 // default 14).
 
-export const TRAINING_MEANING = 'READ_AND_UNDERSTOOD';
-export const TRAINING_MEANING_LABEL = 'Read and understood — I have read this document and understand it';
+export const TRAINING_MEANING = 'READ_AND_UNDERSTOOD' as const;
 
 export const graceDays = (env: NodeJS.ProcessEnv = process.env) => {
   const n = Number(env.CUSTOS_TRAINING_GRACE_DAYS ?? 14);

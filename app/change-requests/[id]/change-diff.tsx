@@ -68,6 +68,11 @@ export function diffRows(kind: string, before: Record<string, unknown> | null, p
       return [{ field: 'Locked', before: b.locked ? 'Yes' : 'No', after: 'No', note: 'Failed sign-in attempts are reset' }];
     case 'user.reset_password':
       return [{ field: 'Password', before: 'Current password', after: 'One-time password', note: 'Shown once to the requester; every open session ends' }];
+    case 'training.curriculum':
+      return [
+        { field: 'Role', before: null, after: str(payload.role) },
+        { field: 'Required documents', before: null, after: listChange([], strings(payload.documents)), note: 'The whole list after the change' },
+      ];
     case 'role.create':
       return [
         { field: 'Name', before: null, after: str(payload.name) },

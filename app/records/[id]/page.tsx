@@ -17,6 +17,7 @@ import { KIND_CONFIG } from '@/lib/records/kinds';
 import { availableTransitions, isEditable } from '@/lib/records/lifecycle';
 import { NotPermitted } from '@/app/admin/not-permitted';
 import { signIneligibility } from '@/lib/esign/sign-eligibility';
+import { trainingBlock, trainingRefusal } from '@/lib/training/training';
 import { can } from '@/lib/rbac/require-permission';
 import { signRecordAction } from '../actions';
 import { fieldLabel, orderedContent, valueText } from '../kind-fields';
@@ -58,7 +59,13 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
   const current = r.versions.find((v) => v.version === r.currentVersion) ?? r.versions.at(-1)!;
   const transitions = availableTransitions(r.kind, r.status);
   const prior = r.signatures.filter((s) => s.version === r.currentVersion).map((s) => ({ signerId: s.signerId, meaning: s.meaning }));
-  const whyNot = (t: (typeof transitions)[number]) => signIneligibility(user, r.kind, t, { authorId: current.createdById, prior });
+  // 11.10(i): overdue training for a meaning blocks it too, and the page says which document.
+  const blocked = new Map(await Promise.all(transitions.map(async (t) => [t.name, await trainingBlock(getDb(), user, r.kind, t.meaning)] as const)));
+  const whyNot = (t: (typeof transitions)[number]) => {
+    const rule = signIneligibility(user, r.kind, t, { authorId: current.createdById, prior });
+    const training = blocked.get(t.name) ?? [];
+    return rule ?? (training.length ? trainingRefusal(training) : null);
+  };
   // 11.200(a)(1)(i): after one full signing in this session, only the password is asked again.
   const abbreviated = authConfig().continuousSessionSigning && user.signedAt !== null;
   const { from, to } = diffPair(r, sp);
