@@ -69,13 +69,13 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                 {
                   type: 'select',
                   name: 'identity.method',
-                  label: 'Identity verified by',
+                  label: 'How identity was verified',
                   required: true,
                   placeholder: 'Choose how (21 CFR 11.100(b))',
                   options: IDENTITY_METHODS.map((m) => ({ value: m, label: IDENTITY_METHOD_LABEL[m] })),
                 },
                 { type: 'text', name: 'identity.reference', label: 'Verification reference', required: true, hint: 'e.g. the HR record or document number' },
-                { type: 'text', name: 'identity.verifiedBy', label: 'Verified by (full name)', required: true },
+                { type: 'text', name: 'identity.verifiedBy', label: "Verifier's name", required: true, hint: 'The person who checked the identity' },
                 { type: 'file', name: 'evidence', label: 'Evidence (optional)', accept: EVIDENCE_TYPES.join(','), multiple: true, hint: 'PDF, PNG or JPEG, up to 5 MiB each; kept with its SHA-256' },
               ]}
             />
