@@ -88,7 +88,7 @@ test('[11.10(g)] [11.100(b)] [Annex 11 §10] a lone first administrator provisio
       const dialog = page.getByRole('dialog');
       await expect(dialog.getByTestId('cr-approvals-note')).toContainText('applied now, confirmed by your electronic signature');
       await dialog.getByRole('textbox', { name: /^Employee ID/ }).fill(employeeId);
-      await dialog.getByLabel('Full name', { exact: true }).fill(name);
+      await dialog.getByRole('textbox', { name: /^Full name/ }).fill(name);
       await dialog.getByLabel(role, { exact: true }).check();
       await dialog.getByLabel('How identity was verified').selectOption('hr_record');
       await dialog.getByLabel('Verification reference').fill(`HR-${employeeId}`);
@@ -125,7 +125,7 @@ test('[11.10(g)] [11.100(b)] [Annex 11 §10] a lone first administrator provisio
     await page.getByRole('button', { name: 'Request new user' }).click();
     const request = page.getByRole('dialog');
     await request.getByRole('textbox', { name: /^Employee ID/ }).fill('OP-1');
-    await request.getByLabel('Full name', { exact: true }).fill('Otto Operator');
+    await request.getByRole('textbox', { name: /^Full name/ }).fill('Otto Operator');
     await request.getByLabel('Operator', { exact: true }).check();
     await expect(request.getByTestId('cr-approvals-note')).toContainText('1 other person must approve');
     await request.getByLabel('Administrator', { exact: true }).check();
