@@ -9,6 +9,7 @@ import { cliPerson } from '@/lib/auth/cli-person';
 import { buildReport, fromPlaywright, fromVitest, renderReportPdf, type TSystemId, type TTestResult } from '@/lib/compliance/validation-report';
 import { createDb } from '@/lib/db/client';
 import { resolveDatabase } from '@/lib/db/resolve-database';
+import { attachFiles } from '@/lib/records/attachments';
 import { createRecord } from '@/lib/records/create-record';
 import { personPassword } from './cli/person';
 
@@ -22,6 +23,7 @@ const { values: f } = parseArgs({
   options: {
     'from-last-run': { type: 'boolean' },
     out: { type: 'string', default: path.join('data', 'validation') },
+    results: { type: 'string', default: 'test-results' },
     import: { type: 'boolean' },
     as: { type: 'string' },
     'password-file': { type: 'string' },
@@ -82,11 +84,11 @@ function readResults(): TTestResult[] {
     failure: `${file} is missing`,
   });
   for (const suite of ['unit', 'integration'] as const) {
-    const file = path.join(ROOT, `test-results/vitest-${suite}.json`);
+    const file = path.resolve(ROOT, f.results!, `vitest-${suite}.json`);
     out.push(...(existsSync(file) ? fromVitest(suite, JSON.parse(readFileSync(file, 'utf8')), ROOT) : [missing(suite, path.relative(ROOT, file))]));
   }
-  const e2e = path.join(ROOT, 'test-results/e2e.json');
-  out.push(...(existsSync(e2e) ? fromPlaywright(JSON.parse(readFileSync(e2e, 'utf8')), ROOT) : [missing('e2e', 'test-results/e2e.json')]));
+  const e2e = path.resolve(ROOT, f.results!, 'e2e.json');
+  out.push(...(existsSync(e2e) ? fromPlaywright(JSON.parse(readFileSync(e2e, 'utf8')), ROOT) : [missing('e2e', path.relative(ROOT, e2e))]));
   return out;
 }
 
@@ -130,7 +132,7 @@ async function main(): Promise<number> {
           revision: '1',
           body: [
             `Automated operational qualification run of ${report.generatedAt}.`,
-            `Report PDF ${path.basename(base)}.pdf SHA-256 ${sha(pdf)}; JSON ${path.basename(base)}.json SHA-256 ${sha(json)} (kept in ${f.out}).`,
+            `Report PDF ${path.basename(base)}.pdf SHA-256 ${sha(pdf)}; JSON ${path.basename(base)}.json SHA-256 ${sha(json)} (attached to this version).`,
             `Results: unit ${t.unit.passed} passed / ${t.unit.failed} failed / ${t.unit.skipped} skipped; integration ${t.integration.passed} / ${t.integration.failed} / ${t.integration.skipped}; e2e ${t.e2e.passed} / ${t.e2e.failed} / ${t.e2e.skipped}.`,
             `Deviations: ${report.deviations.length ? report.deviations.map((d) => `${d.status} ${d.suite}: ${d.title}`).join('; ') : 'none'}.`,
             `Clauses: ${report.coverage.tested} of ${report.coverage.clauses} proved by passing tests, ${report.coverage.procedural} procedural.`,
@@ -138,7 +140,11 @@ async function main(): Promise<number> {
           ].join('\n'),
         },
       });
-      console.log(`imported as ${rec.number} (draft): review and approve it by signature in Custos`);
+      await attachFiles(db, person, rec.id, [
+        { filename: `${path.basename(base)}.pdf`, contentType: 'application/pdf', bytes: pdf },
+        { filename: `${path.basename(base)}.json`, contentType: 'application/json', bytes: json },
+      ]);
+      console.log(`imported as ${rec.number} (draft, PDF and JSON attached): submit, review and approve it by signature in Custos`);
     } finally {
       await db.$disconnect();
       await resolved.close();

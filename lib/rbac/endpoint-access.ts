@@ -71,6 +71,7 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'POST /api/ingest/gateway': { who: 'device' },
   'GET /api/metrics': { who: 'token' },
   'GET /api/records/[id]/pdf': needs('records.read'),
+  'GET /api/records/[id]/attachments/[attachmentId]': needs('records.read'),
   'GET /api/session': { who: 'anyone' },
   'POST /api/session/activity': { who: 'signed-in' },
   'POST /api/session/end': { who: 'anyone' },

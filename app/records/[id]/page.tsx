@@ -17,6 +17,7 @@ import { KIND_CONFIG } from '@/lib/records/kinds';
 import { availableTransitions, isEditable } from '@/lib/records/lifecycle';
 import { NotPermitted } from '@/app/admin/not-permitted';
 import { signIneligibility } from '@/lib/esign/sign-eligibility';
+import { listAttachments } from '@/lib/records/attachments';
 import { trainingBlock, trainingRefusal } from '@/lib/training/training';
 import { can } from '@/lib/rbac/require-permission';
 import { signRecordAction } from '../actions';
@@ -57,6 +58,7 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
   const sp = await searchParams;
 
   const current = r.versions.find((v) => v.version === r.currentVersion) ?? r.versions.at(-1)!;
+  const attachments = await listAttachments(getDb(), user, r.id);
   const transitions = availableTransitions(r.kind, r.status);
   const prior = r.signatures.filter((s) => s.version === r.currentVersion).map((s) => ({ signerId: s.signerId, meaning: s.meaning }));
   // 11.10(i): overdue training for a meaning blocks it too, and the page says which document.
@@ -195,6 +197,23 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
         >
           <SignatureList signatures={r.signatures} currentVersion={r.currentVersion} />
         </Card>
+
+        {attachments.length > 0 && (
+          <Card title="Attached files" description="Kept with their version, append-only; each is named by its SHA-256.">
+            <ul className="grid gap-1 text-sm" data-testid="record-attachments">
+              {attachments.map((a) => (
+                <li key={a.id}>
+                  <a href={`/api/records/${r.id}/attachments/${a.id}`} className="font-medium text-accent-800 underline underline-offset-2">
+                    {a.filename}
+                  </a>{' '}
+                  <span className="text-xs text-slate-600">
+                    version {a.version} · {Math.max(1, Math.round(a.sizeBytes / 1024))} KiB · <span className="font-mono">SHA-256 {a.sha256}</span>
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        )}
 
         <Card title="Versions" description="Every change is a new version with its reason; earlier versions are kept unchanged.">
           <VersionsTable versions={r.versions} currentVersion={r.currentVersion} />
