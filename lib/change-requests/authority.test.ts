@@ -10,7 +10,7 @@ const facts = (roles: Record<string, readonly string[]> = BUILTIN_ROLE_PERMISSIO
 });
 
 describe('what a change request needs (lib/change-requests/authority.ts)', () => {
-  it('[4-eyes] one approver for creating, renaming, disabling, unlocking and resetting; two for privilege, roles, devices, broker and restore', () => {
+  it('[4-eyes] one approver for creating, renaming, disabling, unlocking, resetting and curricula; two for privilege, roles, devices, broker and restore', () => {
     const table = Object.fromEntries(CR_KINDS.map((k) => [k, [baseApprovals(k), maxApprovals(k)]]));
     expect(table).toEqual({
       'user.create': [1, 2],
@@ -27,6 +27,7 @@ describe('what a change request needs (lib/change-requests/authority.ts)', () =>
       'device.register': [2, 2],
       'device.rotate_key': [2, 2],
       'broker.apply': [2, 2],
+      'training.curriculum': [1, 1],
     });
   });
 
