@@ -100,12 +100,9 @@ test('[11.10(b)] auditor exports CSV and PDF of the filtered trail', async ({ pa
   expect(csvFile.suggestedFilename()).toMatch(/^custos-audit-main-[\d-]+\.csv$/);
   const csv = await readFile((await csvFile.path())!, 'utf8');
   const lines = csv.split('\r\n');
-  expect(lines[0]).toBe('# Custos audit trail export');
-  expect(lines).toContain(`exported_by,${auditor.displayName} (${auditor.employeeId})`);
-  expect(lines).toContain(`filter,actor=${operator.employeeId}`);
-  expect(lines).toContain('rows,2');
-  expect(lines.find((l) => l.startsWith('chain_verification,'))).toMatch(/intact/);
-  expect(lines).toContain('seq,occurred_at_utc,actor_type,actor_id,actor_name,actor_role,session_id,action,entity_type,entity_id,old_value,new_value,reason,context_ref,hash,prev_hash');
+  // RFC 4180: the column names are the first line; no metadata block before them.
+  expect(lines[0]).toBe('seq,occurred_at_utc,actor_type,actor_id,actor_name,actor_role,session_id,action,entity_type,entity_id,old_value,new_value,reason,context_ref,hash,prev_hash');
+  expect(csv).not.toContain('exported_by');
   const data = lines.filter((l) => /^\d+,/.test(l));
   expect(data).toHaveLength(2);
   for (const l of data) expect(l).toContain(`,user,${operator.employeeId},`);
@@ -128,6 +125,8 @@ test('[11.10(b)] auditor exports CSV and PDF of the filtered trail', async ({ pa
     .toEqual(['csv', 'pdf']);
   for (const r of (await auditRows('audit.export')).filter((x) => x.actor_id === auditor.employeeId)) {
     expect(r.new_value).toMatchObject({ status: 'completed', rows: 2, filter: { actor: operator.employeeId }, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The export's metadata lives in its audit event, not in the file.
+    expect(r.new_value).toMatchObject({ exportedBy: `${auditor.displayName} (${auditor.employeeId})`, filterText: `actor=${operator.employeeId}`, verification: expect.stringMatching(/intact/) });
   }
 });
 
