@@ -121,7 +121,7 @@ export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeySt
 
 /**
  * The excursion record: the rows lib/records/create-record.ts `insertRecord` writes (record,
- * version 1 with its canonical content and hash, number from record_number_seq with the kind's
+ * version 1 with its canonical content and hash, number from the kind's counter with the kind's
  * prefix, the kind's initial status) and its `record.create` audit event, pushed onto `events`
  * so it commits in the batch's append.
  */
@@ -133,7 +133,7 @@ async function insertExcursionRecord(
 ): Promise<{ id: string; number: string }> {
   const kind = 'excursion' as const;
   const { canonical, hash } = canonicalContent(content);
-  const { rows: seq } = await client.query<{ n: string }>(`SELECT nextval('record_number_seq')::text AS n`);
+  const { rows: seq } = await client.query<{ n: string }>(`SELECT custos_next_record_number($1)::text AS n`, [kind]);
   const number = `${KIND_CONFIG[kind].prefix}-${seq[0].n.padStart(6, '0')}`;
   const title = String(content.title ?? number).slice(0, 300);
   const status = initialStatus(kind);
