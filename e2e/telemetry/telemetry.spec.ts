@@ -86,6 +86,31 @@ test('[11.10(f)] telemetry page shows the chart with limits and the readings', a
   expect(opened[0]).toMatchObject({ actor_id: 'system:ingest', entity_type: 'Device' });
   await expect(page.getByRole('heading', { name: 'Excursions in this window' })).toBeVisible();
 
+  // It ended with the next reading: the record was updated by the system (version 2, with a
+  // reason) with end, duration, peak with its unit and readings; times in the one UTC format.
+  const recordId = (opened[0].new_value as { recordId: string }).recordId;
+  const edits = await auditRows('record.edit', recordId);
+  expect(edits).toHaveLength(1);
+  expect(edits[0]).toMatchObject({ actor_id: 'system:ingest', reason: expect.stringMatching(/^Excursion ended \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/) });
+  await page.goto(`/records/${recordId}`);
+  const content = page.getByRole('region', { name: 'Content · version 2' });
+  const utc = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
+  const value = (term: string) => content.locator('dl > div').filter({ has: page.getByRole('term').filter({ hasText: new RegExp(`^${term}$`) }) }).getByRole('definition').first();
+  await expect(value('Started at')).toHaveText(utc);
+  await expect(value('Ended at')).toHaveText(utc);
+  await expect(value('Duration')).toHaveText('5 min');
+  await expect(value('Peak')).toHaveText('12.5 °C');
+  await expect(value('Readings outside the limits')).toHaveText('1');
+  await expect(content).not.toContainText(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+  const chartHref = (await page.getByTestId('excursion-chart-link').getAttribute('href'))!;
+  const chartUrl = new URL(chartHref, 'http://x');
+  expect(chartUrl.searchParams.get('device')).toBe(id);
+  await page.screenshot({ path: test.info().outputPath('excursion-record.png'), fullPage: true });
+  await page.getByTestId('excursion-chart-link').click();
+  await expect(page.getByRole('img', { name: new RegExp(`^${id}: \\d+ readings from `) })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Excursions in this window' })).toBeVisible();
+  await page.goto(`/telemetry?device=${id}&range=1h`);
+
   // Zoom from the keyboard: the window becomes a custom from/to in the address.
   await page.getByRole('group', { name: new RegExp(`^Chart of ${id}`) }).focus();
   await page.keyboard.press('+');

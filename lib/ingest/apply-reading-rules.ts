@@ -5,6 +5,7 @@ import { stepExcursion, type TExcursionState } from '@/lib/ingest/reading-rules'
 import { canonicalContent } from '@/lib/records/content-hash';
 import { KIND_CONFIG } from '@/lib/records/kinds';
 import { initialStatus } from '@/lib/records/lifecycle';
+import { updateExcursionRecord } from '@/lib/records/update-excursion-record';
 
 const ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
 
@@ -90,6 +91,8 @@ export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeySt
       } else if (action.type === 'close') {
         await client.query(`UPDATE device_alarms SET closed_at = $2 WHERE device_id = $1 AND kind = 'excursion' AND closed_at IS NULL`, [deviceId, action.endedAt]);
         events.push({ actor: ACTOR, action: 'device.excursion_close', entityType: 'Device', entityId: deviceId, newValue: { recordId: action.recordId, endedAt: action.endedAt.toISOString() } });
+        // The record says how it ended: a new version with end, duration, peak and readings.
+        if (action.recordId) await updateExcursionRecord(client, { recordId: action.recordId, endedAt: action.endedAt, startedAt: action.startedAt, peak: action.peak, readings: action.readings }, ACTOR, events);
       }
     }
     const last = list[list.length - 1];
