@@ -61,7 +61,11 @@ export default async function TelemetryPage({ searchParams }: { searchParams: Pr
 
   const asked = one(sp, 'device');
   const device = devices.find((d) => d.id === asked) ?? devices[0];
-  const { range, error: rangeError } = resolveTimeRange({ range: one(sp, 'range'), from: one(sp, 'from'), to: one(sp, 'to') });
+  const { range, error: rangeError } = resolveTimeRange(
+    { range: one(sp, 'range'), from: one(sp, 'from'), to: one(sp, 'to') },
+    new Date(),
+    device.lastReadingAt ? new Date(device.lastReadingAt) : null,
+  );
   const dir = one(sp, 'dir') === 'asc' ? 'asc' : 'desc';
   const [series, readings] = await Promise.all([
     deviceSeries(db, user, { deviceId: device.id, from: range.from, to: range.to }),

@@ -75,8 +75,9 @@ test('[11.10(f)] telemetry page shows the chart with limits and the readings', a
 
   // Its inclusion proof holds, and the batch root is in the audit chain.
   const proofHref = (await spike.getByRole('link', { name: /^Proof/ }).getAttribute('href'))!;
-  expect(proofHref).toMatch(/^\/api\/telemetry\/\d+\/proof$/);
-  const proof = await page.request.get(proofHref);
+  expect(proofHref).toMatch(/^\/telemetry\/proof\/\d+$/);
+  const readingId = proofHref.split('/').at(-1)!;
+  const proof = await page.request.get(`/api/telemetry/${readingId}/proof`);
   expect(proof.status()).toBe(200);
   expect(await proof.json()).toMatchObject({ valid: true, rootInAudit: true });
 
@@ -125,6 +126,35 @@ test('[11.10(f)] telemetry page shows the chart with limits and the readings', a
   // The data behind the chart, as a table.
   await page.getByRole('button', { name: 'Show table' }).click();
   await expect(page.getByRole('table', { name: new RegExp(`^Chart data of ${id}`) })).toBeVisible();
+});
+
+test('[11.10(e)] the chart opens on the data, and a reading\'s proof is a readable page with the JSON as a download', async ({ page, e2eDb, makeUser, signIn }) => {
+  test.slow();
+  const { id } = await seedDevice(e2eDb.prisma);
+  const operator = await makeUser({ roles: ['Operator'] });
+  await signIn(page, operator);
+  // No window in the address: the hour around the last reading, with all six readings in it.
+  await page.goto(`/telemetry?device=${id}`);
+  await expect(page.getByRole('img', { name: new RegExp(`^${id}: 6 readings from `) })).toBeVisible();
+  await expect(page.getByLabel('Time window', { exact: true })).toHaveValue('custom');
+  await page.screenshot({ path: test.info().outputPath('telemetry-default-window.png'), fullPage: true });
+
+  const spike = page.getByRole('table', { name: `Readings of ${id}` }).locator('tbody tr').filter({ hasText: '12.5' });
+  await spike.getByRole('link', { name: /^Proof/ }).click();
+  await expect(page).toHaveURL(/\/telemetry\/proof\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Inclusion proof of reading \d+$/);
+  await expect(page.getByTestId('proof-verdict')).toHaveText('Verified ✓');
+  const reading = page.getByRole('region', { name: 'Reading' });
+  await expect(reading).toContainText(id);
+  await expect(reading).toContainText('12.5 °C');
+  await expect(page.getByRole('region', { name: 'Batch' })).toContainText(/seq \d+, chain /);
+  await expect(page.getByRole('region', { name: 'Merkle path' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('telemetry-proof.png'), fullPage: true });
+  expect(await seriousViolations(page)).toEqual([]);
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download JSON' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^reading-\d+-proof\.json$/);
 });
 
 test('[11.10(e)] a tampered message is in quarantine and a manager can discard it with a reason', async ({ page, browser, baseURL, e2eDb, makeUser, signIn, auditRows }) => {
