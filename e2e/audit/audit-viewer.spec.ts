@@ -190,3 +190,62 @@ test('[UI] /audit has no serious accessibility violations, and an invalid filter
   await expect(page.getByLabel('Actor')).toHaveValue('anyone');
   expect(await seriousViolations(page)).toEqual([]);
 });
+
+test('[11.10(e)] the detail of an edit shows the field-level change above the raw JSON, and entities by their human reference', async ({ page, browser, makeUser, signIn }) => {
+  test.setTimeout(90_000);
+  const author = await makeUser({ roles: ['Operator'] });
+  const auditor = await makeUser({ roles: ['Auditor'] });
+  const ctx = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const ap = await ctx.newPage();
+  await signIn(ap, author);
+  await ap.goto('/records/new');
+  await ap.getByLabel('Title').fill('Diffed batch');
+  await ap.getByLabel('Product').fill('Amoxicillin 250 mg');
+  await ap.getByLabel('Batch number').fill('B-2026-0100');
+  await ap.getByLabel('Quantity').fill('5');
+  await ap.getByLabel('Unit').fill('kg');
+  await ap.getByLabel('Manufactured on').fill('2026-11-20');
+  await ap.getByRole('button', { name: 'Create record' }).click();
+  await expect(ap).toHaveURL(/\/records\/[0-9a-f-]{36}$/);
+  const id = ap.url().split('/').at(-1)!;
+  const number = (await ap.getByRole('heading', { level: 1 }).locator('span.font-mono').textContent())!.trim();
+  await ap.goto(`/records/${id}/edit`);
+  await ap.getByLabel('Product').fill('Amoxicillin 500 mg');
+  await ap.getByLabel('Reason for change').fill('Strength was mistyped');
+  await ap.getByRole('button', { name: 'Save new version' }).click();
+  await expect(ap).toHaveURL(new RegExp(`/records/${id}$`));
+  await ctx.close();
+
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signIn(page, auditor);
+  await page.goto(`/audit?${new URLSearchParams({ action: 'record.edit', entityType: 'Record', entityId: id })}`);
+  const row = page.locator('tbody tr[data-seq]');
+  await expect(row).toHaveCount(1);
+  // The entity and the context ref by the record's number; the UUID on hover.
+  await expect(row.getByTitle(`Record:${id}`)).toHaveText(number);
+  const ctxRef = row.getByTestId('context-ref');
+  await expect(ctxRef).toHaveText(`${number}/v2`);
+  await expect(ctxRef).toHaveAttribute('title', `Record:${id}/v2`);
+  // Wrapped, not cut: nothing of it is hidden.
+  expect(await ctxRef.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+  await row.click();
+  const drawer = page.getByRole('dialog', { name: /^Event \d+$/ });
+  await expect(drawer).toBeVisible();
+  await expect(drawer.getByTestId('entity-ref')).toHaveAttribute('title', `Record:${id}`);
+  await expect(drawer.getByTestId('entity-ref')).toContainText(number);
+  const diff = drawer.getByTestId('field-diff');
+  const product = diff.locator('tr[data-change="changed"]').filter({ hasText: 'content.product' });
+  await expect(product).toContainText('Amoxicillin 250 mg');
+  await expect(product).toContainText('Amoxicillin 500 mg');
+  await expect(diff.locator('tr[data-change="changed"]').filter({ hasText: 'content.batchNumber' })).toHaveCount(0);
+  await expect(drawer).toContainText(/Unchanged: .*content\.batchNumber/);
+  // The field diff comes first; the raw JSON is below it.
+  const raw = drawer.getByTestId('raw-json');
+  expect((await diff.boundingBox())!.y).toBeLessThan((await raw.boundingBox())!.y);
+  await raw.locator('summary').click();
+  await expect(raw).toContainText('"product": "Amoxicillin 500 mg"');
+  await page.screenshot({ path: test.info().outputPath('audit-edit-detail.png'), fullPage: false });
+  expect(await seriousViolations(page)).toEqual([]);
+});
