@@ -157,7 +157,7 @@ test('[11.10(e)] the chart opens on the data, and a reading\'s proof is a readab
   expect(file.suggestedFilename()).toMatch(/^reading-\d+-proof\.json$/);
 });
 
-test('[11.10(e)] a tampered message is in quarantine and a manager can discard it with a reason', async ({ page, browser, baseURL, e2eDb, makeUser, signIn, auditRows }) => {
+test('[11.10(e)][11.50] a tampered message is in quarantine and a manager discards it as an electronic signature with a reason', async ({ page, browser, baseURL, e2eDb, makeUser, signIn, auditRows }) => {
   test.slow();
   const { id } = await seedDevice(e2eDb.prisma);
   const { rows } = await e2eDb.pool.query<{ id: string; sha: string }>("SELECT id::text, encode(raw_sha256, 'hex') AS sha FROM quarantine WHERE device_hint = $1", [id]);
@@ -189,19 +189,36 @@ test('[11.10(e)] a tampered message is in quarantine and a manager can discard i
   await expect(page.getByText('Bytes match the sealed hash')).toBeVisible();
   await expect(page.getByRole('main')).toContainText(`cold/${id}`);
 
-  // A decision needs a reason.
+  // Discard is a signed decision in the one signing dialog: nothing happens on one click, and a
+  // reason is required.
   await page.getByRole('button', { name: 'Discard', exact: true }).click();
-  await expect(page.getByText('Give the reason')).toBeVisible();
+  const dialog = page.getByRole('dialog', { name: 'Electronic signature: Discard the message' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel('Meaning of this signature')).toHaveValue('RESPONSIBILITY');
+  await dialog.getByLabel('Employee ID').fill(manager.employeeId);
+  await dialog.getByLabel('Password').fill(manager.password);
+  await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(dialog.getByRole('alert')).toContainText('Give the reason');
+  expect(await auditRows('quarantine.discard', q.id)).toHaveLength(0);
   const reason = 'Tampered in transit: value differs from the signed schema hash; device re-sent the reading';
-  await page.getByLabel('Reason for the decision').fill(reason);
-  await page.getByRole('button', { name: 'Discard', exact: true }).click();
-  await expect(page.getByTestId('quarantine-outcome')).toContainText('Discarded');
+  await dialog.getByLabel('Reason for the decision (required)').fill(reason);
+  await dialog.getByLabel('Password').fill(manager.password);
+  await page.screenshot({ path: test.info().outputPath('quarantine-discard-dialog.png'), fullPage: true });
+  await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(dialog).toBeHidden();
   await expect(page.getByTestId('quarantine-decision-reason')).toHaveText(reason);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Discarded');
+  await page.screenshot({ path: test.info().outputPath('quarantine-discarded.png'), fullPage: true });
 
   const audit = await auditRows('quarantine.discard', q.id);
   expect(audit).toHaveLength(1);
-  expect(audit[0]).toMatchObject({ actor_type: 'user', actor_id: manager.employeeId, entity_type: 'Quarantine', reason, new_value: { status: 'discarded' } });
+  expect(audit[0]).toMatchObject({
+    actor_type: 'user',
+    actor_id: manager.employeeId,
+    entity_type: 'Quarantine',
+    reason,
+    new_value: { status: 'discarded', meaning: 'RESPONSIBILITY', printedName: manager.displayName, employeeId: manager.employeeId, contentHash: q.sha },
+  });
   const [sealed] = (await e2eDb.pool.query("SELECT status, decided_by, encode(raw_sha256, 'hex') AS sha FROM quarantine WHERE id = $1", [q.id])).rows;
   expect(sealed).toEqual({ status: 'discarded', decided_by: manager.employeeId, sha: q.sha });
 });

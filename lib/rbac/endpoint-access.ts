@@ -119,6 +119,7 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/records/[id]': needs('records.read'),
   '/records/[id]/edit': needs('records.edit'),
   '/telemetry': needs('telemetry.read'),
+  '/telemetry/proof/[id]': needs('telemetry.read'),
 };
 
 /** Signing `meaning` is allowed holding any one of these. */
