@@ -98,6 +98,9 @@ async function sessionForChrome() {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const { state, user } = await sessionForChrome();
   const active = state === 'ok' ? user : null;
+  // Signed in but finishing the first sign-in (MFA enrolment, a forced password change): the
+  // header shows the person and the way out, never "Sign in"; the navigation waits for `ok`.
+  const shown = active ?? (user && (state === 'mfa_pending' || state === 'must_change_password' || state === 'password_expired') ? user : null);
   const cfg = authConfig();
   const commissioning = await commissioningNow(active);
   const links = NAV.filter((l) => (l.permission ? can(active, l.permission) : !l.signedIn || active));
@@ -151,8 +154,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               </ul>
             </nav>
             <div className="ml-auto" data-print="hide">
-              {active ? (
-                <SessionMenu displayName={active.displayName} employeeId={active.employeeId} roles={active.roles} />
+              {shown ? (
+                <SessionMenu displayName={shown.displayName} employeeId={shown.employeeId} roles={shown.roles} />
               ) : (
                 <Link href="/login" className="rounded-md px-2.5 py-1.5 text-sm font-medium text-accent-800 hover:bg-slate-100">
                   Sign in
