@@ -19,6 +19,7 @@ import { queryAudit, type TAuditPage } from '@/lib/audit/query-audit';
 import { isAppError } from '@/lib/errors/app-error';
 import { loadServerKey } from '@/lib/audit/server-key';
 import { requirePageUser } from '@/lib/auth/require-user';
+import { pathWithQuery } from '@/lib/http/path-with-query';
 import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
 import { auditColumns } from './columns';
@@ -47,7 +48,8 @@ function keyIdOrNull(): string | null {
 }
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<TSearchParams> }) {
-  const user = await requirePageUser('/audit');
+  // With its query: after an unlock or a sign-in the view comes back with its filters.
+  const user = await requirePageUser(pathWithQuery('/audit', await searchParams));
   if (!can(user, 'audit.read')) return <NotPermitted title="Audit trail" permission="audit.read" />;
   const sp = await searchParams;
   const values = Object.fromEntries(FILTER_KEYS.map((k) => [k, first(sp[k]) ?? ''])) as Record<(typeof FILTER_KEYS)[number], string>;
