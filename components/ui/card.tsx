@@ -17,7 +17,9 @@ export function Card({ title, description, actions, headingLevel = 2, className,
   return (
     <section
       aria-labelledby={title !== undefined ? headingId : undefined}
-      className={['rounded-lg border border-slate-200 bg-white shadow-xs', className].filter(Boolean).join(' ')}
+      // min-w-0: in a grid a card shrinks to its track (a wide table scrolls inside it) instead of
+      // widening the page — no horizontal scroll at 390 px.
+      className={['min-w-0 rounded-lg border border-slate-200 bg-white shadow-xs', className].filter(Boolean).join(' ')}
       {...rest}
     >
       {hasHeader && (
