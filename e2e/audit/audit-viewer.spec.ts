@@ -222,7 +222,7 @@ test('[11.10(e)] the detail of an edit shows the field-level change above the ra
   const row = page.locator('tbody tr[data-seq]');
   await expect(row).toHaveCount(1);
   // The entity and the context ref by the record's number; the UUID on hover.
-  await expect(row.getByTitle(`Record:${id}`)).toHaveText(number);
+  await expect(row.getByTitle(`Record:${id}`, { exact: true })).toHaveText(number);
   const ctxRef = row.getByTestId('context-ref');
   await expect(ctxRef).toHaveText(`${number}/v2`);
   await expect(ctxRef).toHaveAttribute('title', `Record:${id}/v2`);

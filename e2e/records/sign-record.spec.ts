@@ -194,6 +194,8 @@ test('[11.10(e)] editing without a reason shows a field error and writes nothing
 });
 
 test('[UI] record detail page has no serious or critical accessibility violations', async ({ page, browser, makeUser, signIn }) => {
+  // Three pages scanned by axe, two people signed in: slow on a shared two-core machine.
+  test.setTimeout(60_000);
   const author = await makeUser({ roles: ['Operator'] });
   const reviewer = await makeUser({ roles: ['QA Reviewer'] });
   await signIn(page, author);

@@ -8,7 +8,8 @@ import { fieldLabel, orderedContent, valueText } from '../kind-fields';
 
 export function VersionsTable({ versions, currentVersion }: { versions: TVersionView[]; currentVersion: number }) {
   return (
-    <div className="overflow-x-auto">
+    // Focusable: on a narrow screen the table scrolls sideways inside its card, by keyboard too.
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Versions table">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Versions</caption>
         <thead className="text-xs text-slate-600">
