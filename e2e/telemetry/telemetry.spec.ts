@@ -103,6 +103,11 @@ test('[11.10(f)] telemetry page shows the chart with limits and the readings', a
   await expect(value('Peak')).toHaveText('12.5 °C');
   await expect(value('Readings outside the limits')).toHaveText('1');
   await expect(content).not.toContainText(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+  // The comparison of the two versions uses the same format: no raw ISO, the duration in words.
+  const diff = page.getByTestId('version-diff');
+  await expect(diff).toContainText('5 min');
+  await expect(diff).toContainText('ongoing');
+  await expect(diff).not.toContainText(/\d{4}-\d{2}-\d{2}T\d{2}:/);
   const chartHref = (await page.getByTestId('excursion-chart-link').getAttribute('href'))!;
   const chartUrl = new URL(chartHref, 'http://x');
   expect(chartUrl.searchParams.get('device')).toBe(id);
