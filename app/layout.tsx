@@ -9,6 +9,7 @@ import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { currentSession } from '@/lib/auth/require-user';
 import { countQueues } from '@/lib/change-requests/list-change-requests';
 import { siteState } from '@/lib/site/site-state';
+import { countOpenAlerts } from '@/lib/alerts/count-open-alerts';
 import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
 import type { TPermission } from '@/lib/rbac/permissions';
@@ -68,6 +69,16 @@ async function waitingCount(user: TCurrentUser | null): Promise<number> {
   }
 }
 
+/** Security alerts not yet acknowledged, for the navigation badge: open ones only. */
+async function openAlertCount(user: TCurrentUser | null): Promise<number> {
+  if (!user || !can(user, 'security_alerts.read')) return 0;
+  try {
+    return await countOpenAlerts(getDb(), user);
+  } catch {
+    return 0;
+  }
+}
+
 async function commissioningNow(user: TCurrentUser | null): Promise<boolean> {
   if (!user) return false;
   try {
@@ -89,10 +100,14 @@ async function sessionForChrome() {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const { state, user } = await sessionForChrome();
   const active = state === 'ok' ? user : null;
+  // Signed in but finishing the first sign-in (MFA enrolment, a forced password change): the
+  // header shows the person and the way out, never "Sign in"; the navigation waits for `ok`.
+  const shown = active ?? (user && (state === 'mfa_pending' || state === 'must_change_password' || state === 'password_expired') ? user : null);
   const cfg = authConfig();
   const commissioning = await commissioningNow(active);
   const links = NAV.filter((l) => (l.permission ? can(active, l.permission) : !l.signedIn || active));
   const waiting = await waitingCount(active);
+  const openAlerts = await openAlertCount(active);
   return (
     <html lang="en" className={inter.variable}>
       <body className="font-sans">
@@ -128,14 +143,21 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                           <span className="sr-only"> waiting for your approval</span>
                         </span>
                       )}
+                      {l.href === '/admin/security-alerts' && openAlerts > 0 && ' '}
+                      {l.href === '/admin/security-alerts' && openAlerts > 0 && (
+                        <span className="ml-1 rounded-full bg-red-700 px-1.5 py-px text-xs font-semibold text-white tabular-nums" data-testid="nav-open-alerts">
+                          {openAlerts}
+                          <span className="sr-only"> open</span>
+                        </span>
+                      )}
                     </Link>
                   </li>
                 ))}
               </ul>
             </nav>
             <div className="ml-auto" data-print="hide">
-              {active ? (
-                <SessionMenu displayName={active.displayName} employeeId={active.employeeId} roles={active.roles} />
+              {shown ? (
+                <SessionMenu displayName={shown.displayName} employeeId={shown.employeeId} roles={shown.roles} />
               ) : (
                 <Link href="/login" className="rounded-md px-2.5 py-1.5 text-sm font-medium text-accent-800 hover:bg-slate-100">
                   Sign in

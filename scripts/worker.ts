@@ -11,6 +11,7 @@ import { startBrokerOperations } from '@/lib/broker/start-broker-operations';
 import { serveWorkerMetrics } from '@/lib/metrics/serve-metrics';
 import { logger } from '@/lib/log/logger';
 import { checkpointPolicy, startCheckpointSigner } from '@/lib/audit/checkpoint-signer';
+import { SUMMARY_EVERY_S, activitySummary, type TIngestTotals } from '@/lib/log/activity-summary';
 
 // `npm run worker`: the MQTT ingest worker. Any number can run: with CUSTOS_MQTT_SHARE set they
 // split the topics through a shared subscription ($share/<group>/<filter>).
@@ -62,10 +63,16 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
   const commLoss = setInterval(() => {
     checkCommLoss(prisma).catch((e) => log(`comm-loss check failed: ${(e as Error).message}`));
   }, Number(env.CUSTOS_COMM_LOSS_CHECK_S || 10) * 1000);
+  // A line a minute, and only for a minute in which something happened; errors are logged as they occur.
+  let lastTotals: TIngestTotals = { received: 0, committed: 0, failures: 0 };
   const stats = setInterval(() => {
     const t = subs.reduce((a, s) => ({ received: a.received + s.stats.received, committed: a.committed + s.stats.committed, failures: a.failures + s.stats.failures }), { received: 0, committed: 0, failures: 0 });
-    if (env.CUSTOS_WORKER_QUIET !== '1') log(`received ${t.received}, committed ${t.committed}, failed batches ${t.failures}`);
-  }, 30_000);
+    const summary = activitySummary(lastTotals, t);
+    lastTotals = t;
+    if (!summary || env.CUSTOS_WORKER_QUIET === '1') return;
+    if (summary.level === 'warn') workerLog.warn(summary.line);
+    else log(summary.line);
+  }, SUMMARY_EVERY_S * 1000);
   stats.unref();
   // Operations beside ingestion, each on its own connections and timers.
   const metrics = await serveWorkerMetrics(prisma, { log });

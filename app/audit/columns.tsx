@@ -49,9 +49,10 @@ export const auditColumns = col.columns([
     enableSorting: false,
     cell: (c) => {
       const r = c.row.original;
-      const text = r.entityId ? `${r.entityType}:${r.entityId}` : r.entityType;
+      const raw = r.entityId ? `${r.entityType}:${r.entityId}` : r.entityType;
+      const text = r.entityLabel ?? raw;
       return (
-        <span className="block max-w-48 truncate font-mono text-xs text-slate-700" title={text}>
+        <span className="block max-w-48 font-mono text-xs wrap-anywhere text-slate-700" title={raw}>
           {text}
         </span>
       );
@@ -74,10 +75,11 @@ export const auditColumns = col.columns([
     id: 'contextRef',
     header: 'Context ref',
     enableSorting: false,
+    // Wraps rather than being cut at 1366 px; by its human reference, the raw ref on hover.
     cell: (c) =>
       c.getValue() ? (
-        <span className="block max-w-44 truncate font-mono text-[11px] text-slate-600" title={c.getValue() ?? undefined}>
-          {c.getValue()}
+        <span className="block max-w-56 min-w-32 font-mono text-[11px] wrap-anywhere text-slate-600" title={c.getValue() ?? undefined} data-testid="context-ref">
+          {c.row.original.contextLabel ?? c.getValue()}
         </span>
       ) : (
         dash

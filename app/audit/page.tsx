@@ -2,6 +2,8 @@ import type { Metadata } from 'next';
 import { NotPermitted } from '@/app/admin/not-permitted';
 import { AuditFilters, FILTER_LABELS } from '@/components/audit/audit-filters';
 import { AuditTable, type TPageLink } from '@/components/audit/audit-table';
+import { contextRefText, entityText } from '@/components/audit/event-details';
+import { entityRefs } from '@/lib/audit/entity-refs';
 import { ExportPanel } from '@/components/audit/export-panel';
 import { VerifyChainPanel } from '@/components/audit/verify-chain-panel';
 import { hrefWith } from '@/components/data-table/url-state';
@@ -17,6 +19,7 @@ import { queryAudit, type TAuditPage } from '@/lib/audit/query-audit';
 import { isAppError } from '@/lib/errors/app-error';
 import { loadServerKey } from '@/lib/audit/server-key';
 import { requirePageUser } from '@/lib/auth/require-user';
+import { pathWithQuery } from '@/lib/http/path-with-query';
 import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
 import { auditColumns } from './columns';
@@ -45,7 +48,8 @@ function keyIdOrNull(): string | null {
 }
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<TSearchParams> }) {
-  const user = await requirePageUser('/audit');
+  // With its query: after an unlock or a sign-in the view comes back with its filters.
+  const user = await requirePageUser(pathWithQuery('/audit', await searchParams));
   if (!can(user, 'audit.read')) return <NotPermitted title="Audit trail" permission="audit.read" />;
   const sp = await searchParams;
   const values = Object.fromEntries(FILTER_KEYS.map((k) => [k, first(sp[k]) ?? ''])) as Record<(typeof FILTER_KEYS)[number], string>;
@@ -96,6 +100,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           { label: 'Newer →', href: page?.newer ? pageHref({ after: page.newer, before: null }) : null, rel: 'next' },
         ];
   const seqs = (page?.rows ?? []).map((r) => BigInt(r.seq));
+  // BR-000005 rather than Record:<uuid>; the UUID stays on hover and in the detail.
+  const refs = page ? await entityRefs(getDb(), user, page.rows) : {};
   const lo = seqs.reduce<bigint | null>((a, b) => (a === null || b < a ? b : a), null);
   const hi = seqs.reduce<bigint | null>((a, b) => (a === null || b > a ? b : a), null);
   const range = lo === null ? 'No events on this page' : lo === hi ? `Seq ${lo} · 1 event` : `Seq ${lo} – ${hi} · ${seqs.length} events`;
@@ -148,7 +154,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           page && (
             <AuditTable
               columns={auditColumns}
-              rows={page.rows.map((r) => ({ ...r, id: r.seq }))}
+              rows={page.rows.map((r) => ({ ...r, id: r.seq, entityLabel: entityText(r.entityType, r.entityId, refs), contextLabel: contextRefText(r.contextRef, refs) }))}
               dir={dir}
               links={links}
               summary={summary}

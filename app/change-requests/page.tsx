@@ -4,6 +4,7 @@ import { DataTable } from '@/components/data-table/data-table';
 import { Alert } from '@/components/ui/alert';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
+import { pathWithQuery } from '@/lib/http/path-with-query';
 import { countQueues, listChangeRequests, CR_QUEUES, type TCrQueue } from '@/lib/change-requests/list-change-requests';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
@@ -22,7 +23,8 @@ const EMPTY: Record<TCrQueue, string> = {
 };
 
 export default async function ChangeRequestsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const user = await requirePageUser('/change-requests');
+  // With its query: after an unlock or a sign-in the view comes back with its filters.
+  const user = await requirePageUser(pathWithQuery('/change-requests', await searchParams));
   const sp = await searchParams;
   const first = (k: string) => (Array.isArray(sp[k]) ? sp[k][0] : sp[k]);
   const queue: TCrQueue = (CR_QUEUES as readonly string[]).includes(first('queue') ?? '') ? (first('queue') as TCrQueue) : 'waiting';

@@ -19,7 +19,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const reason = typeof sp.reason === 'string' && REASONS.has(sp.reason) ? sessionStateMessage(sp.reason as Exclude<TSessionState, 'ok'>) : null;
   return (
     <div className="mx-auto mt-10 w-full max-w-sm">
-      <Card title="Sign in to Custos" description="Use your employee ID and password. Every attempt is recorded.">
+      <Card title="Sign in to Custos" headingLevel={1} description="Use your employee ID and password. Every attempt is recorded.">
         <SignInForm next={next} notice={reason} />
       </Card>
     </div>

@@ -3,6 +3,7 @@ import { DataTable } from '@/components/data-table/data-table';
 import { DataTableToolbar } from '@/components/data-table/data-table-toolbar';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
+import { pathWithQuery } from '@/lib/http/path-with-query';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
 import { can } from '@/lib/rbac/require-permission';
@@ -17,7 +18,8 @@ export const dynamic = 'force-dynamic';
 const PARAMS = ['status', 'reason', 'dir', 'page', 'pageSize'] as const;
 
 export default async function QuarantinePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const user = await requirePageUser('/quarantine');
+  // With its query: after an unlock or a sign-in the view comes back with its filters.
+  const user = await requirePageUser(pathWithQuery('/quarantine', await searchParams));
   if (!can(user, 'quarantine.read')) return <NotPermitted title="Quarantine" permission="quarantine.read" />;
   const sp = await searchParams;
   const raw: Record<string, string> = {};

@@ -61,8 +61,9 @@ export const KIND_FIELDS: { [K in TRecordKind]: TFieldsOf<K> } = {
     limitMax: { label: 'Upper limit', input: 'number' },
     startedAt: { label: 'Started at', input: 'text' },
     endedAt: { label: 'Ended at', input: 'text' },
+    durationS: { label: 'Duration', input: 'number' },
     peak: { label: 'Peak', input: 'number' },
-    readings: { label: 'Readings', input: 'number' },
+    readings: { label: 'Readings outside the limits', input: 'number' },
   },
 };
 
@@ -96,4 +97,47 @@ export function contentFromForm(kind: TRecordKind, form: FormData): Record<strin
 export function valueText(v: unknown): string {
   if (v === null || v === undefined) return '';
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
+const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** Seconds as "1 h 2 min 5 s": exact, for a record (a chart's axis rounds; a record does not). */
+export function durationText(totalS: number): string {
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = totalS % 60;
+  return [h ? `${h} h` : '', m ? `${m} min` : '', s || (!h && !m) ? `${s} s` : ''].filter(Boolean).join(' ');
+}
+
+/**
+ * A stored value as a person reads it on the record page and on paper: instants in the one UTC
+ * format (`2026-12-03 07:20:33 UTC`, never raw ISO), an excursion's values with their unit, its
+ * duration in words, an excursion not yet ended as "ongoing".
+ */
+export function displayValue(kind: TRecordKind, name: string, v: unknown, content: Record<string, unknown>): string {
+  if (typeof v === 'string' && UTC_INSTANT.test(v)) return `${v.slice(0, 19).replace('T', ' ')} UTC`;
+  if (kind === 'excursion') {
+    if (name === 'endedAt' && v === null) return 'ongoing';
+    if (name === 'durationS' && typeof v === 'number') return durationText(v);
+    const unit = typeof content.unit === 'string' ? content.unit : '';
+    if ((name === 'peak' || name === 'limitMin' || name === 'limitMax') && typeof v === 'number') return `${v} ${unit}`.trim();
+    if ((name === 'limitMin' || name === 'limitMax') && v === null) return 'none';
+  }
+  return valueText(v);
+}
+
+/** A field's label for this content: an excursion below its lower limit has a minimum, not a peak. */
+export function contentLabel(kind: TRecordKind, name: string, content: Record<string, unknown>): string {
+  if (kind === 'excursion' && name === 'peak' && typeof content.peak === 'number' && typeof content.limitMin === 'number' && content.peak < content.limitMin) return 'Minimum';
+  return fieldLabel(kind, name);
+}
+
+/** Where the chart of an excursion shows it: the excursion's window with a margin on each side. */
+export function excursionChartHref(content: Record<string, unknown>, now = Date.now()): string | null {
+  const start = typeof content.startedAt === 'string' ? Date.parse(content.startedAt) : NaN;
+  if (!Number.isFinite(start) || typeof content.deviceId !== 'string') return null;
+  const end = typeof content.endedAt === 'string' && Number.isFinite(Date.parse(content.endedAt)) ? Date.parse(content.endedAt) : now;
+  const margin = Math.max(60_000, Math.round((end - start) * 0.25));
+  const q = new URLSearchParams({ device: content.deviceId, from: new Date(start - margin).toISOString(), to: new Date(end + margin).toISOString() });
+  return `/telemetry?${q.toString()}`;
 }

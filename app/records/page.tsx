@@ -5,6 +5,7 @@ import { ButtonLink } from '@/components/ui/button-link';
 import { DisabledButton } from '@/components/ui/disabled-button';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
+import { pathWithQuery } from '@/lib/http/path-with-query';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
 import { KIND_CONFIG, RECORD_KINDS } from '@/lib/records/kinds';
@@ -28,7 +29,8 @@ const FILTER_MESSAGE: Record<string, (value: string) => string> = {
 };
 
 export default async function RecordsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const user = await requirePageUser('/records');
+  // With its query: after an unlock or a sign-in the view comes back with its filters.
+  const user = await requirePageUser(pathWithQuery('/records', await searchParams));
   if (!can(user, 'records.read')) return <NotPermitted title="Records" permission="records.read" />;
   const sp = await searchParams;
   // An empty filter ("any kind") is no filter; the service validates the rest.

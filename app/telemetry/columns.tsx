@@ -63,9 +63,9 @@ export const readingColumns = col.columns([
     id: 'proof',
     header: () => <span className="sr-only">Inclusion proof</span>,
     cell: (c) => (
-      // A JSON document, not a page: a plain link (no client-side navigation).
+      // A readable page; the JSON is a download from there.
       <a
-        href={`/api/telemetry/${c.row.original.id}/proof`}
+        href={`/telemetry/proof/${c.row.original.id}`}
         className="text-xs font-medium whitespace-nowrap text-accent-800 underline-offset-2 hover:underline"
         aria-label={`Proof of reading ${c.row.original.id}`}
       >

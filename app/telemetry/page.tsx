@@ -8,6 +8,7 @@ import { Card } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/page-header';
 import { Stat } from '@/components/ui/stat';
 import { requirePageUser } from '@/lib/auth/require-user';
+import { pathWithQuery } from '@/lib/http/path-with-query';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
 import { can } from '@/lib/rbac/require-permission';
@@ -32,7 +33,8 @@ const one = (sp: TSearch, k: string): string | undefined => {
 const KIND = { hmac: 'HMAC device', ecdsa: 'ECDSA gateway' } as Record<string, string>;
 
 export default async function TelemetryPage({ searchParams }: { searchParams: Promise<TSearch> }) {
-  const user = await requirePageUser('/telemetry');
+  // With its query: after an unlock or a sign-in the view comes back with its filters.
+  const user = await requirePageUser(pathWithQuery('/telemetry', await searchParams));
   if (!can(user, 'telemetry.read')) return <NotPermitted title="Telemetry" permission="telemetry.read" />;
   const sp = await searchParams;
   const db = getDb();
@@ -61,7 +63,11 @@ export default async function TelemetryPage({ searchParams }: { searchParams: Pr
 
   const asked = one(sp, 'device');
   const device = devices.find((d) => d.id === asked) ?? devices[0];
-  const { range, error: rangeError } = resolveTimeRange({ range: one(sp, 'range'), from: one(sp, 'from'), to: one(sp, 'to') });
+  const { range, error: rangeError } = resolveTimeRange(
+    { range: one(sp, 'range'), from: one(sp, 'from'), to: one(sp, 'to') },
+    new Date(),
+    device.lastReadingAt ? new Date(device.lastReadingAt) : null,
+  );
   const dir = one(sp, 'dir') === 'asc' ? 'asc' : 'desc';
   const [series, readings] = await Promise.all([
     deviceSeries(db, user, { deviceId: device.id, from: range.from, to: range.to }),

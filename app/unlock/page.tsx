@@ -16,7 +16,7 @@ export default async function UnlockPage({ searchParams }: { searchParams: Promi
   if (!user || state !== 'idle_locked') redirect(`/login?next=${encodeURIComponent(next)}`);
   return (
     <div className="mx-auto mt-10 w-full max-w-sm">
-      <Card title="Session locked">
+      <Card title="Session locked" headingLevel={1}>
         <UnlockPanel displayName={user.displayName} employeeId={user.employeeId} next={next} />
       </Card>
     </div>

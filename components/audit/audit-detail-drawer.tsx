@@ -1,12 +1,12 @@
 'use client';
 
 import Link from 'next/link';
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { LocalTime } from '@/components/esign/local-time';
 import { DataList } from '@/components/ui/data-list';
 import type { TAuditRow } from '@/lib/audit/query-audit';
 import { eventLinks, signatureOf, utcText } from './event-details';
-import { diffValues, type TFieldChange } from './value-diff';
+import { changedRows, diffValues, type TFieldChange } from './value-diff';
 import { UtcTime } from '@/components/ui/utc-time';
 
 const FOCUSABLE = 'a[href], button:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -15,7 +15,7 @@ const FOCUSABLE = 'a[href], button:not([disabled]), [tabindex]:not([tabindex="-1
  * Every field of one audit event, in a panel over the right side of the page (a modal dialog:
  * focus moves in and stays in, Escape or the close button closes and focus returns to the row).
  */
-export function AuditDetailDrawer({ row, onClose }: { row: TAuditRow; onClose: () => void }) {
+export function AuditDetailDrawer({ row, onClose }: { row: TAuditRow & { entityLabel?: string; contextLabel?: string | null }; onClose: () => void }) {
   const titleId = useId();
   const panel = useRef<HTMLDivElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
@@ -135,9 +135,22 @@ export function AuditDetailDrawer({ row, onClose }: { row: TAuditRow; onClose: (
                 },
                 { term: 'Session', description: row.sessionId ? mono(row.sessionId) : none },
                 { term: 'Action', description: <code className="font-mono text-xs text-slate-800">{row.action}</code> },
-                { term: 'Entity', description: mono(row.entityId ? `${row.entityType}:${row.entityId}` : row.entityType) },
+                {
+                  term: 'Entity',
+                  description: <EntityRef label={row.entityLabel} raw={row.entityId ? `${row.entityType}:${row.entityId}` : row.entityType} id={row.entityId} />,
+                },
                 { term: 'Reason', description: row.reason ? <span className="whitespace-pre-wrap">{row.reason}</span> : none },
-                { term: 'Context ref', description: row.contextRef ? mono(row.contextRef) : none },
+                {
+                  term: 'Context ref',
+                  description: row.contextRef ? (
+                    <span title={row.contextRef}>
+                      {mono(row.contextLabel ?? row.contextRef)}
+                      {row.contextLabel && row.contextLabel !== row.contextRef && <span className="block font-mono text-[11px] wrap-anywhere text-slate-500">{row.contextRef}</span>}
+                    </span>
+                  ) : (
+                    none
+                  ),
+                },
                 { term: 'Event hash', description: mono(row.hash) },
               ]}
             />
@@ -148,6 +161,24 @@ export function AuditDetailDrawer({ row, onClose }: { row: TAuditRow; onClose: (
               Old → new values
             </h3>
             <ValueChange oldValue={row.oldValue} newValue={row.newValue} />
+            {(row.oldValue != null || row.newValue != null) && (
+              <details className="mt-2 text-sm" data-testid="raw-json">
+                <summary className="cursor-pointer text-xs font-medium text-slate-700">Raw JSON as recorded</summary>
+                <div className="mt-1.5 grid gap-2">
+                  {(
+                    [
+                      ['Old value', row.oldValue],
+                      ['New value', row.newValue],
+                    ] as const
+                  ).map(([label, v]) => (
+                    <div key={label} className="min-w-0">
+                      <p className="text-xs font-medium text-slate-600">{label}</p>
+                      <pre className="mt-0.5 rounded bg-slate-50 p-2 font-mono text-xs wrap-anywhere whitespace-pre-wrap text-slate-800">{v == null ? '—' : JSON.stringify(v, null, 2)}</pre>
+                    </div>
+                  ))}
+                </div>
+              </details>
+            )}
           </section>
 
           <section aria-labelledby={`${titleId}-links`}>
@@ -167,6 +198,28 @@ export function AuditDetailDrawer({ row, onClose }: { row: TAuditRow; onClose: (
         </div>
       </div>
     </div>
+  );
+}
+
+/** An entity by its human reference, its UUID on hover and one click from the clipboard. */
+function EntityRef({ label, raw, id }: { label?: string; raw: string; id: string | null }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <span className="inline-flex flex-wrap items-baseline gap-x-2" title={raw} data-testid="entity-ref">
+      <span className="font-mono text-xs wrap-anywhere text-slate-800">{label ?? raw}</span>
+      {label && label !== raw && <span className="text-xs text-slate-500">{raw.split(':')[0]}</span>}
+      {id && (
+        <button
+          type="button"
+          className="text-xs font-medium text-accent-800 underline underline-offset-2"
+          onClick={() => {
+            void navigator.clipboard?.writeText(id).then(() => setCopied(true));
+          }}
+        >
+          {copied ? 'ID copied' : 'Copy ID'}
+        </button>
+      )}
+    </span>
   );
 }
 
@@ -200,8 +253,12 @@ function ValueChange({ oldValue, newValue }: { oldValue: unknown; newValue: unkn
   }
   // Only one side (a creation, a removal): its fields, without marking each one as added.
   const oneSide = oldValue === null || oldValue === undefined ? 'new' : newValue === null || newValue === undefined ? 'old' : null;
+  // An edit: what changed, field by field; the fields that did not, named in one line below.
+  const shown = oneSide ? d.rows : changedRows(d.rows);
+  const same = oneSide ? [] : d.rows.filter((r) => r.change === 'unchanged').map((r) => r.field);
   return (
-    <table className="w-full table-fixed text-left text-sm">
+    <>
+    <table className="w-full table-fixed text-left text-sm" data-testid="field-diff">
       <caption className="sr-only">{oneSide ? `${oneSide === 'new' ? 'New' : 'Old'} value, field by field` : 'Old and new values, field by field'}</caption>
       <thead className="text-xs text-slate-600">
         <tr>
@@ -221,7 +278,14 @@ function ValueChange({ oldValue, newValue }: { oldValue: unknown; newValue: unkn
         </tr>
       </thead>
       <tbody className="divide-y divide-slate-100 align-top">
-        {d.rows.map((r) => (
+        {shown.length === 0 && (
+          <tr>
+            <td colSpan={3} className="py-1 text-slate-600">
+              No field changed.
+            </td>
+          </tr>
+        )}
+        {shown.map((r) => (
           <tr key={r.field} data-change={r.change}>
             <th scope="row" className="py-1 pr-2 font-medium break-words text-slate-700">
               <span className="font-mono text-xs">{r.field}</span>
@@ -235,5 +299,7 @@ function ValueChange({ oldValue, newValue }: { oldValue: unknown; newValue: unkn
         ))}
       </tbody>
     </table>
+    {same.length > 0 && <p className="mt-1 text-xs text-slate-600">Unchanged: {same.join(', ')}.</p>}
+    </>
   );
 }

@@ -9,8 +9,11 @@ import { hrefWith } from '@/components/data-table/url-state';
 import type { TAuditRow } from '@/lib/audit/query-audit';
 import { AuditDetailDrawer } from './audit-detail-drawer';
 
-/** A row of the viewer: the service's row, keyed by seq. */
-export type TAuditListRow = TAuditRow & { id: string };
+/**
+ * A row of the viewer: the service's row, keyed by seq, with its entity and context ref by their
+ * human reference (`BR-000005`, an employee ID) when the page could resolve them.
+ */
+export type TAuditListRow = TAuditRow & { id: string; entityLabel?: string; contextLabel?: string | null };
 
 export interface TPageLink {
   label: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventLinks, signatureOf, utcText } from '@/components/audit/event-details';
+import { contextRefText, entityText, eventLinks, signatureOf, utcText } from '@/components/audit/event-details';
 
 const at = '2026-11-21T22:13:05.123456Z';
 
@@ -34,5 +34,17 @@ describe('audit event details', () => {
 
   it('shows the stored time with its microseconds, in UTC', () => {
     expect(utcText(at)).toBe('2026-11-21 22:13:05.123456 UTC');
+  });
+
+  it('[11.10(e)] names entities by their human reference, and keeps the UUID when it is unknown', () => {
+    const id = '0b0b0b0b-0000-4000-8000-000000000001';
+    const refs = { [`Record:${id}`]: 'BR-000005' };
+    expect(entityText('Record', id, refs)).toBe('BR-000005');
+    expect(entityText('Record', id.toUpperCase(), refs)).toBe('BR-000005');
+    expect(entityText('ChangeRequest', id, refs)).toBe(`ChangeRequest:${id}`);
+    expect(entityText('AuditChain', null, refs)).toBe('AuditChain');
+    expect(contextRefText(`Record:${id}/v2/transition:review`, refs)).toBe('BR-000005/v2/transition:review');
+    expect(contextRefText('Alert:12/acknowledge', refs)).toBe('Alert:12/acknowledge');
+    expect(contextRefText(null, refs)).toBeNull();
   });
 });

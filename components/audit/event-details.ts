@@ -55,3 +55,17 @@ export function eventLinks(row: Pick<TAuditRow, 'actorType' | 'actorId' | 'entit
 export function utcText(iso: string): string {
   return `${iso.replace('T', ' ').replace(/Z$/, '')} UTC`;
 }
+
+/** An entity as people know it: `BR-000005` for `Record:<uuid>`, else `Type:id` as recorded. */
+export function entityText(entityType: string, entityId: string | null, refs: Record<string, string>): string {
+  if (!entityId) return entityType;
+  return refs[`${entityType}:${entityId.toLowerCase()}`] ?? `${entityType}:${entityId}`;
+}
+
+/** A context ref with its leading entity by its human reference: `BR-000005/v2/transition:review`. */
+export function contextRefText(contextRef: string | null, refs: Record<string, string>): string | null {
+  if (!contextRef) return null;
+  const m = /^(Record|ChangeRequest|User):([0-9a-f-]{36})(.*)$/is.exec(contextRef);
+  const ref = m ? refs[`${m[1]}:${m[2].toLowerCase()}`] : undefined;
+  return m && ref ? `${ref}${m[3]}` : contextRef;
+}

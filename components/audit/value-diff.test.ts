@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffValues, displayValue } from '@/components/audit/value-diff';
+import { changedRows, diffValues, displayValue, flattenObject } from '@/components/audit/value-diff';
 
 describe('audit value diff', () => {
   it('lists object fields one by one, marking what was added, removed and changed', () => {
@@ -35,8 +35,28 @@ describe('audit value diff', () => {
     expect(diffValues(null, undefined)).toEqual({ kind: 'none' });
   });
 
+  it('[11.10(e)] shows a record edit field by field: the content\'s fields, not one JSON blob', () => {
+    const d = diffValues(
+      { version: 1, status: 'draft', content: { title: 'Batch 42', batchNumber: 'B-1', quantity: 10 } },
+      { version: 2, status: 'draft', content: { title: 'Batch 42', batchNumber: 'B-2', quantity: 10, notes: 'late entry' } },
+    );
+    if (d.kind !== 'fields') throw new Error('expected fields');
+    expect(changedRows(d.rows)).toEqual([
+      { field: 'version', before: '1', after: '2', change: 'changed' },
+      { field: 'content.batchNumber', before: 'B-1', after: 'B-2', change: 'changed' },
+      { field: 'content.notes', before: null, after: 'late entry', change: 'added' },
+    ]);
+    expect(d.rows.find((r) => r.field === 'content.title')).toMatchObject({ change: 'unchanged' });
+  });
+
+  it('flattens nested objects to dotted fields, keeping arrays and empty objects whole', () => {
+    expect(flattenObject({ a: { b: { c: 1 } }, l: [1, { x: 2 }], e: {} })).toEqual({ 'a.b.c': 1, l: [1, { x: 2 }], e: {} });
+    expect(flattenObject({ a: { b: { c: { d: 1 } } } }, 1)).toEqual({ 'a.b': { c: { d: 1 } } });
+  });
+
   it('shows a nested value as compact JSON and a field set to null as null, not as absent', () => {
     expect(displayValue({ a: [1] })).toBe('{"a":[1]}');
+    expect(diffValues({ x: [1] }, { x: [2] })).toEqual({ kind: 'fields', rows: [{ field: 'x', before: '[1]', after: '[2]', change: 'changed' }] });
     expect(diffValues({ x: null }, { x: 1 })).toEqual({ kind: 'fields', rows: [{ field: 'x', before: 'null', after: '1', change: 'changed' }] });
   });
 });

@@ -27,10 +27,29 @@ export function displayValue(v: unknown): string | null {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/**
+ * Nested plain objects as dotted fields (`{ content: { title } }` → `content.title`), to the given
+ * depth; arrays, and an empty object, stay one value.
+ */
+export function flattenObject(o: Record<string, unknown>, depth = 3, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (depth > 0 && isPlainObject(v) && Object.keys(v).length > 0) Object.assign(out, flattenObject(v, depth - 1, key));
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** The rows of a diff that changed (the drawer lists these first and folds the unchanged ones). */
+export function changedRows(rows: TFieldDiff[]): TFieldDiff[] {
+  return rows.filter((r) => r.change !== 'unchanged');
+}
+
 export function diffValues(oldValue: unknown, newValue: unknown): TValueDiff {
   if (absent(oldValue) && absent(newValue)) return { kind: 'none' };
-  const oldObj = isPlainObject(oldValue) ? oldValue : absent(oldValue) ? {} : null;
-  const newObj = isPlainObject(newValue) ? newValue : absent(newValue) ? {} : null;
+  let oldObj = isPlainObject(oldValue) ? oldValue : absent(oldValue) ? {} : null;
+  let newObj = isPlainObject(newValue) ? newValue : absent(newValue) ? {} : null;
   if (oldObj === null || newObj === null) {
     return {
       kind: 'json',
@@ -38,6 +57,9 @@ export function diffValues(oldValue: unknown, newValue: unknown): TValueDiff {
       after: absent(newValue) ? null : JSON.stringify(newValue, null, 2),
     };
   }
+  // Nested objects (a record edit's `content`) are compared field by field: `content.batchNumber`.
+  oldObj = flattenObject(oldObj);
+  newObj = flattenObject(newObj);
   // Old fields first in their order, then fields only the new value has.
   const fields = [...Object.keys(oldObj), ...Object.keys(newObj).filter((k) => !(k in oldObj))];
   const rows = fields.map((field): TFieldDiff => {

@@ -6,17 +6,20 @@ export interface TCardProps extends Omit<ComponentProps<'section'>, 'title'> {
   description?: ReactNode;
   /** Right-aligned header content: a status badge, a button. */
   actions?: ReactNode;
-  headingLevel?: 2 | 3;
+  /** 1 on a page whose only heading is the card's (sign-in, unlock, MFA, password). */
+  headingLevel?: 1 | 2 | 3;
 }
 
 export function Card({ title, description, actions, headingLevel = 2, className, children, ...rest }: TCardProps) {
   const headingId = useId();
-  const Heading = headingLevel === 2 ? 'h2' : 'h3';
+  const Heading = headingLevel === 1 ? 'h1' : headingLevel === 2 ? 'h2' : 'h3';
   const hasHeader = title !== undefined || actions !== undefined;
   return (
     <section
       aria-labelledby={title !== undefined ? headingId : undefined}
-      className={['rounded-lg border border-slate-200 bg-white shadow-xs', className].filter(Boolean).join(' ')}
+      // min-w-0: in a grid a card shrinks to its track (a wide table scrolls inside it) instead of
+      // widening the page — no horizontal scroll at 390 px.
+      className={['min-w-0 rounded-lg border border-slate-200 bg-white shadow-xs', className].filter(Boolean).join(' ')}
       {...rest}
     >
       {hasHeader && (

@@ -21,7 +21,8 @@ export function DataList({ items, className }: TDataListProps) {
           className="grid gap-x-4 gap-y-0.5 py-2 first:pt-0 last:pb-0 sm:grid-cols-[minmax(9rem,1fr)_2fr]"
         >
           <dt className="font-medium text-slate-700">{item.term}</dt>
-          <dd className="text-slate-900">{item.description}</dd>
+          {/* A long unbroken value (a hash, a token) wraps rather than widening the page. */}
+          <dd className="min-w-0 wrap-anywhere text-slate-900">{item.description}</dd>
         </div>
       ))}
     </dl>

@@ -67,7 +67,7 @@ export function Modal({ title, subtitle, describedBy, onClose, busy = false, chi
         aria-describedby={describedBy}
         tabIndex={-1}
         onKeyDown={onKeyDown}
-        className="w-full max-w-lg rounded-lg border border-slate-200 bg-white shadow-lg focus:outline-none"
+        className="w-full min-w-0 max-w-lg rounded-lg border border-slate-200 bg-white wrap-anywhere shadow-lg focus:outline-none"
       >
         <header className="border-b border-slate-200 px-5 py-3">
           <h2 id={titleId} className="text-base font-semibold text-slate-900">

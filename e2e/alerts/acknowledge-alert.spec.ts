@@ -19,6 +19,9 @@ test('[11.50][11.200(a)][URS 4.3 alerting] an alert is acknowledged on the alert
   const id = rows[0].id;
   await signIn(page, person);
   await page.goto('/admin/security-alerts');
+  // The navigation counts open alerts only, the same number the Open list shows.
+  const openBefore = Number(await page.getByTestId('nav-open-alerts').innerText().then((t) => t.replace(/\D+/g, '')));
+  await expect(page.getByRole('link', { name: /^Open \(/ })).toHaveText(`Open (${openBefore})`);
   const row = page.getByRole('row').filter({ hasText: 'Backup failed' }).filter({ has: page.getByRole('button', { name: 'Acknowledge' }) }).first();
   await row.getByRole('button', { name: 'Acknowledge' }).click();
   const dialog = page.getByRole('dialog', { name: 'Electronic signature: Acknowledge the alert' });
@@ -38,6 +41,12 @@ test('[11.50][11.200(a)][URS 4.3 alerting] an alert is acknowledged on the alert
   const [ev] = await auditRows('alert.acknowledge', id);
   expect(ev).toMatchObject({ actor_id: person.employeeId, reason: 'Freed space on the backup volume; the next backup was checked' });
   expect(ev.new_value).toMatchObject({ meaning: 'RESPONSIBILITY', printedName: person.displayName, employeeId: person.employeeId });
+  // Acknowledged, it leaves the Open list (and the navigation count) for the Acknowledged list.
+  await expect(page.locator(`#alert-${id}`)).toHaveCount(0);
+  if (openBefore > 1) await expect(page.getByTestId('nav-open-alerts')).toHaveText(`${openBefore - 1} open`);
+  else await expect(page.getByTestId('nav-open-alerts')).toHaveCount(0);
+  await page.getByRole('link', { name: /^Acknowledged \(/ }).click();
+  await expect(page).toHaveURL(/view=acknowledged/);
   const done = page.getByTestId('alert-acknowledgement').filter({ hasText: person.employeeId });
   await expect(done).toContainText(`${person.displayName} (${person.employeeId}), responsibility`);
   await expect(done).toContainText('Freed space on the backup volume');

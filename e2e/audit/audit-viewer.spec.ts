@@ -100,12 +100,9 @@ test('[11.10(b)] auditor exports CSV and PDF of the filtered trail', async ({ pa
   expect(csvFile.suggestedFilename()).toMatch(/^custos-audit-main-[\d-]+\.csv$/);
   const csv = await readFile((await csvFile.path())!, 'utf8');
   const lines = csv.split('\r\n');
-  expect(lines[0]).toBe('# Custos audit trail export');
-  expect(lines).toContain(`exported_by,${auditor.displayName} (${auditor.employeeId})`);
-  expect(lines).toContain(`filter,actor=${operator.employeeId}`);
-  expect(lines).toContain('rows,2');
-  expect(lines.find((l) => l.startsWith('chain_verification,'))).toMatch(/intact/);
-  expect(lines).toContain('seq,occurred_at_utc,actor_type,actor_id,actor_name,actor_role,session_id,action,entity_type,entity_id,old_value,new_value,reason,context_ref,hash,prev_hash');
+  // RFC 4180: the column names are the first line; no metadata block before them.
+  expect(lines[0]).toBe('seq,occurred_at_utc,actor_type,actor_id,actor_name,actor_role,session_id,action,entity_type,entity_id,old_value,new_value,reason,context_ref,hash,prev_hash');
+  expect(csv).not.toContain('exported_by');
   const data = lines.filter((l) => /^\d+,/.test(l));
   expect(data).toHaveLength(2);
   for (const l of data) expect(l).toContain(`,user,${operator.employeeId},`);
@@ -128,6 +125,8 @@ test('[11.10(b)] auditor exports CSV and PDF of the filtered trail', async ({ pa
     .toEqual(['csv', 'pdf']);
   for (const r of (await auditRows('audit.export')).filter((x) => x.actor_id === auditor.employeeId)) {
     expect(r.new_value).toMatchObject({ status: 'completed', rows: 2, filter: { actor: operator.employeeId }, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The export's metadata lives in its audit event, not in the file.
+    expect(r.new_value).toMatchObject({ exportedBy: `${auditor.displayName} (${auditor.employeeId})`, filterText: `actor=${operator.employeeId}`, verification: expect.stringMatching(/intact/) });
   }
 });
 
@@ -189,5 +188,64 @@ test('[UI] /audit has no serious accessibility violations, and an invalid filter
   await expect(page.getByRole('main').getByRole('alert')).toHaveText('Invalid filter — Seq from: must be a whole number. Correct it or clear the filter.');
   await expect(page.getByLabel('Seq from')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Actor')).toHaveValue('anyone');
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+test('[11.10(e)] the detail of an edit shows the field-level change above the raw JSON, and entities by their human reference', async ({ page, browser, makeUser, signIn }) => {
+  test.setTimeout(90_000);
+  const author = await makeUser({ roles: ['Operator'] });
+  const auditor = await makeUser({ roles: ['Auditor'] });
+  const ctx = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const ap = await ctx.newPage();
+  await signIn(ap, author);
+  await ap.goto('/records/new');
+  await ap.getByLabel('Title').fill('Diffed batch');
+  await ap.getByLabel('Product').fill('Amoxicillin 250 mg');
+  await ap.getByLabel('Batch number').fill('B-2026-0100');
+  await ap.getByLabel('Quantity').fill('5');
+  await ap.getByLabel('Unit').fill('kg');
+  await ap.getByLabel('Manufactured on').fill('2026-11-20');
+  await ap.getByRole('button', { name: 'Create record' }).click();
+  await expect(ap).toHaveURL(/\/records\/[0-9a-f-]{36}$/);
+  const id = ap.url().split('/').at(-1)!;
+  const number = (await ap.getByRole('heading', { level: 1 }).locator('span.font-mono').textContent())!.trim();
+  await ap.goto(`/records/${id}/edit`);
+  await ap.getByLabel('Product').fill('Amoxicillin 500 mg');
+  await ap.getByLabel('Reason for change').fill('Strength was mistyped');
+  await ap.getByRole('button', { name: 'Save new version' }).click();
+  await expect(ap).toHaveURL(new RegExp(`/records/${id}$`));
+  await ctx.close();
+
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await signIn(page, auditor);
+  await page.goto(`/audit?${new URLSearchParams({ action: 'record.edit', entityType: 'Record', entityId: id })}`);
+  const row = page.locator('tbody tr[data-seq]');
+  await expect(row).toHaveCount(1);
+  // The entity and the context ref by the record's number; the UUID on hover.
+  await expect(row.getByTitle(`Record:${id}`, { exact: true })).toHaveText(number);
+  const ctxRef = row.getByTestId('context-ref');
+  await expect(ctxRef).toHaveText(`${number}/v2`);
+  await expect(ctxRef).toHaveAttribute('title', `Record:${id}/v2`);
+  // Wrapped, not cut: nothing of it is hidden.
+  expect(await ctxRef.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+  await row.click();
+  const drawer = page.getByRole('dialog', { name: /^Event \d+$/ });
+  await expect(drawer).toBeVisible();
+  await expect(drawer.getByTestId('entity-ref')).toHaveAttribute('title', `Record:${id}`);
+  await expect(drawer.getByTestId('entity-ref')).toContainText(number);
+  const diff = drawer.getByTestId('field-diff');
+  const product = diff.locator('tr[data-change="changed"]').filter({ hasText: 'content.product' });
+  await expect(product).toContainText('Amoxicillin 250 mg');
+  await expect(product).toContainText('Amoxicillin 500 mg');
+  await expect(diff.locator('tr[data-change="changed"]').filter({ hasText: 'content.batchNumber' })).toHaveCount(0);
+  await expect(drawer).toContainText(/Unchanged: .*content\.batchNumber/);
+  // The field diff comes first; the raw JSON is below it.
+  const raw = drawer.getByTestId('raw-json');
+  expect((await diff.boundingBox())!.y).toBeLessThan((await raw.boundingBox())!.y);
+  await raw.locator('summary').click();
+  await expect(raw).toContainText('"product": "Amoxicillin 500 mg"');
+  await page.screenshot({ path: test.info().outputPath('audit-edit-detail.png'), fullPage: false });
   expect(await seriousViolations(page)).toEqual([]);
 });

@@ -67,3 +67,53 @@ test('[11.300(d)] idle lock covers the page and unlocking keeps typed input', as
     await context.close();
   }
 });
+
+test('[11.300(d)] a countdown warns before the idle lock and real activity dismisses it; the full-page unlock keeps the URL with its query', async ({
+  browser,
+  startServer,
+  makeUser,
+  signIn,
+}) => {
+  test.setTimeout(120_000);
+  // Long enough for a 10 s warning (half the timeout, at most 30 s) to be seen and dismissed.
+  const server = await startServer({ CUSTOS_IDLE_TIMEOUT_S: '20', CUSTOS_ACTIVITY_THROTTLE_S: '2' });
+  const user = await makeUser({ roles: ['QA Reviewer'] });
+  const context = await browser.newContext({ baseURL: server.baseURL });
+  try {
+    const page = await context.newPage();
+    await signIn(page, user);
+    const filtered = `/audit?${new URLSearchParams({ actor: user.employeeId, action: 'auth.sign_in' })}`;
+    await page.goto(filtered);
+    await expect(page.getByRole('search', { name: 'Filter the audit trail' }).getByLabel('Actor')).toHaveValue(user.employeeId);
+
+    // Before the lock: a non-modal countdown, announced to screen readers, that takes no focus.
+    const warning = page.getByTestId('idle-warning');
+    await expect(warning).toBeVisible({ timeout: 20_000 });
+    await expect(warning).toHaveText(/^Locking in \d+ s — move the mouse or press a key to stay signed in$/);
+    await expect(page.getByRole('status').filter({ hasText: /^Locking in \d+ s — move the mouse or press a key to stay signed in$/ })).toHaveCount(1);
+    await expect(page.getByRole('dialog', { name: 'Session locked' })).toHaveCount(0);
+    await page.screenshot({ path: test.info().outputPath('idle-warning.png') });
+    // Real activity dismisses it.
+    await page.mouse.move(200, 200);
+    await page.mouse.move(220, 240);
+    await expect(warning).toBeHidden();
+    await expect(page.getByRole('dialog', { name: 'Session locked' })).toHaveCount(0);
+
+    // Left alone again: the warning, then the lock.
+    await expect(warning).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('dialog', { name: 'Session locked' })).toBeVisible({ timeout: 15_000 });
+    await expect(warning).toBeHidden();
+    await expect.poll(async () => (await (await page.request.get('/api/session')).json()).state, { timeout: 10_000 }).toBe('idle_locked');
+
+    // A full page load while locked goes through /unlock and comes back with the filters.
+    await page.goto(filtered);
+    await expect(page).toHaveURL(/\/unlock\?next=/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Session locked' })).toBeVisible();
+    await page.getByLabel(/^Password/).fill(user.password);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page).toHaveURL((u) => u.pathname === '/audit' && u.searchParams.get('actor') === user.employeeId && u.searchParams.get('action') === 'auth.sign_in');
+    await expect(page.getByRole('search', { name: 'Filter the audit trail' }).getByLabel('Actor')).toHaveValue(user.employeeId);
+  } finally {
+    await context.close();
+  }
+});

@@ -7,7 +7,9 @@ test('[URS 4.2] administrator enrols TOTP and then signs in with a code', async 
 
   // Without a second factor an administrator gets nothing but the enrolment page.
   await expect(page).toHaveURL(/\/account\/mfa$/);
-  await expect(page.getByTestId('session-user')).toHaveCount(0);
+  // The header shows who is signed in (not "Sign in"), but no navigation until MFA is on.
+  await expect(page.getByTestId('session-user')).toHaveText(`${admin.displayName} (${admin.employeeId})`);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Set up authenticator app' }).click();
   const secret = (await page.getByTestId('mfa-secret').textContent())?.trim() ?? '';
   expect(secret).toMatch(/^[A-Z2-7]{16,}$/);

@@ -1,10 +1,13 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures';
 
-test('[11.10(d)] home page renders with system status', async ({ page }) => {
+test('[11.10(d)] signed in with audit.read, home renders the worklist and the system status', async ({ page, makeUser, signIn }) => {
+  const reviewer = await makeUser({ roles: ['QA Reviewer'] });
+  await signIn(page, reviewer);
   await page.goto('/');
 
   await expect(page.getByRole('heading', { level: 1, name: 'Custos' })).toBeVisible();
+  await expect(page.getByTestId('worklist')).toBeVisible();
   const status = page.getByRole('region', { name: 'System status' });
   await expect(status).toBeVisible();
   const database = status.locator('dl').filter({ has: page.getByRole('term').filter({ hasText: /^Database$/ }) });

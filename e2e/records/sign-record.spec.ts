@@ -135,6 +135,13 @@ test('[11.50] author creates and signs, reviewer reviews, approver approves: thr
     expect(text).toMatch(new RegExp(`${who.displayName} \\(${who.employeeId}\\) — ${meaning} — \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC`));
   }
   expect(text).toContain(`printed by ${approver.displayName} (${approver.employeeId})`);
+  // Labels as on screen, in the kind's order; no stored key names; no blank trailing page.
+  expect(text).toMatch(/Title: .*Product: Amoxicillin 500 mg capsules.*Batch number: B-2026-0042.*Quantity: 1250.*Unit: kg.*Manufactured on: 2026-11-20/);
+  expect(text).not.toContain('batchNumber');
+  const pages = text.match(/page \d+ of \d+/g) ?? [];
+  const total = Number(/of (\d+)/.exec(pages[0] ?? '')?.[1]);
+  expect(pages).toEqual(Array.from({ length: total }, (_, i) => `page ${i + 1} of ${total}`));
+  expect(text.match(/printed by /g)).toHaveLength(total);
 
   // And in the audit trail: three signings, attributed, with their meanings.
   const signed = await auditRows('record.sign', id);
@@ -187,6 +194,8 @@ test('[11.10(e)] editing without a reason shows a field error and writes nothing
 });
 
 test('[UI] record detail page has no serious or critical accessibility violations', async ({ page, browser, makeUser, signIn }) => {
+  // Three pages scanned by axe, two people signed in: slow on a shared two-core machine.
+  test.setTimeout(60_000);
   const author = await makeUser({ roles: ['Operator'] });
   const reviewer = await makeUser({ roles: ['QA Reviewer'] });
   await signIn(page, author);

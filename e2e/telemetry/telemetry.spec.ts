@@ -75,8 +75,9 @@ test('[11.10(f)] telemetry page shows the chart with limits and the readings', a
 
   // Its inclusion proof holds, and the batch root is in the audit chain.
   const proofHref = (await spike.getByRole('link', { name: /^Proof/ }).getAttribute('href'))!;
-  expect(proofHref).toMatch(/^\/api\/telemetry\/\d+\/proof$/);
-  const proof = await page.request.get(proofHref);
+  expect(proofHref).toMatch(/^\/telemetry\/proof\/\d+$/);
+  const readingId = proofHref.split('/').at(-1)!;
+  const proof = await page.request.get(`/api/telemetry/${readingId}/proof`);
   expect(proof.status()).toBe(200);
   expect(await proof.json()).toMatchObject({ valid: true, rootInAudit: true });
 
@@ -85,6 +86,36 @@ test('[11.10(f)] telemetry page shows the chart with limits and the readings', a
   expect(opened).toHaveLength(1);
   expect(opened[0]).toMatchObject({ actor_id: 'system:ingest', entity_type: 'Device' });
   await expect(page.getByRole('heading', { name: 'Excursions in this window' })).toBeVisible();
+
+  // It ended with the next reading: the record was updated by the system (version 2, with a
+  // reason) with end, duration, peak with its unit and readings; times in the one UTC format.
+  const recordId = (opened[0].new_value as { recordId: string }).recordId;
+  const edits = await auditRows('record.edit', recordId);
+  expect(edits).toHaveLength(1);
+  expect(edits[0]).toMatchObject({ actor_id: 'system:ingest', reason: expect.stringMatching(/^Excursion ended \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/) });
+  await page.goto(`/records/${recordId}`);
+  const content = page.getByRole('region', { name: 'Content · version 2' });
+  const utc = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
+  const value = (term: string) => content.locator('dl > div').filter({ has: page.getByRole('term').filter({ hasText: new RegExp(`^${term}$`) }) }).getByRole('definition').first();
+  await expect(value('Started at')).toHaveText(utc);
+  await expect(value('Ended at')).toHaveText(utc);
+  await expect(value('Duration')).toHaveText('5 min');
+  await expect(value('Peak')).toHaveText('12.5 °C');
+  await expect(value('Readings outside the limits')).toHaveText('1');
+  await expect(content).not.toContainText(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+  // The comparison of the two versions uses the same format: no raw ISO, the duration in words.
+  const diff = page.getByTestId('version-diff');
+  await expect(diff).toContainText('5 min');
+  await expect(diff).toContainText('ongoing');
+  await expect(diff).not.toContainText(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+  const chartHref = (await page.getByTestId('excursion-chart-link').getAttribute('href'))!;
+  const chartUrl = new URL(chartHref, 'http://x');
+  expect(chartUrl.searchParams.get('device')).toBe(id);
+  await page.screenshot({ path: test.info().outputPath('excursion-record.png'), fullPage: true });
+  await page.getByTestId('excursion-chart-link').click();
+  await expect(page.getByRole('img', { name: new RegExp(`^${id}: \\d+ readings from `) })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Excursions in this window' })).toBeVisible();
+  await page.goto(`/telemetry?device=${id}&range=1h`);
 
   // Zoom from the keyboard: the window becomes a custom from/to in the address.
   await page.getByRole('group', { name: new RegExp(`^Chart of ${id}`) }).focus();
@@ -102,7 +133,36 @@ test('[11.10(f)] telemetry page shows the chart with limits and the readings', a
   await expect(page.getByRole('table', { name: new RegExp(`^Chart data of ${id}`) })).toBeVisible();
 });
 
-test('[11.10(e)] a tampered message is in quarantine and a manager can discard it with a reason', async ({ page, browser, baseURL, e2eDb, makeUser, signIn, auditRows }) => {
+test('[11.10(e)] the chart opens on the data, and a reading\'s proof is a readable page with the JSON as a download', async ({ page, e2eDb, makeUser, signIn }) => {
+  test.slow();
+  const { id } = await seedDevice(e2eDb.prisma);
+  const operator = await makeUser({ roles: ['Operator'] });
+  await signIn(page, operator);
+  // No window in the address: the hour around the last reading, with all six readings in it.
+  await page.goto(`/telemetry?device=${id}`);
+  await expect(page.getByRole('img', { name: new RegExp(`^${id}: 6 readings from `) })).toBeVisible();
+  await expect(page.getByLabel('Time window', { exact: true })).toHaveValue('custom');
+  await page.screenshot({ path: test.info().outputPath('telemetry-default-window.png'), fullPage: true });
+
+  const spike = page.getByRole('table', { name: `Readings of ${id}` }).locator('tbody tr').filter({ hasText: '12.5' });
+  await spike.getByRole('link', { name: /^Proof/ }).click();
+  await expect(page).toHaveURL(/\/telemetry\/proof\/\d+$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Inclusion proof of reading \d+$/);
+  await expect(page.getByTestId('proof-verdict')).toHaveText('Verified ✓');
+  const reading = page.getByRole('region', { name: 'Reading' });
+  await expect(reading).toContainText(id);
+  await expect(reading).toContainText('12.5 °C');
+  await expect(page.getByRole('region', { name: 'Batch' })).toContainText(/seq \d+, chain /);
+  await expect(page.getByRole('region', { name: 'Merkle path' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('telemetry-proof.png'), fullPage: true });
+  expect(await seriousViolations(page)).toEqual([]);
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download JSON' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^reading-\d+-proof\.json$/);
+});
+
+test('[11.10(e)][11.50] a tampered message is in quarantine and a manager discards it as an electronic signature with a reason', async ({ page, browser, baseURL, e2eDb, makeUser, signIn, auditRows }) => {
   test.slow();
   const { id } = await seedDevice(e2eDb.prisma);
   const { rows } = await e2eDb.pool.query<{ id: string; sha: string }>("SELECT id::text, encode(raw_sha256, 'hex') AS sha FROM quarantine WHERE device_hint = $1", [id]);
@@ -134,19 +194,36 @@ test('[11.10(e)] a tampered message is in quarantine and a manager can discard i
   await expect(page.getByText('Bytes match the sealed hash')).toBeVisible();
   await expect(page.getByRole('main')).toContainText(`cold/${id}`);
 
-  // A decision needs a reason.
+  // Discard is a signed decision in the one signing dialog: nothing happens on one click, and a
+  // reason is required.
   await page.getByRole('button', { name: 'Discard', exact: true }).click();
-  await expect(page.getByText('Give the reason')).toBeVisible();
+  const dialog = page.getByRole('dialog', { name: 'Electronic signature: Discard the message' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel('Meaning of this signature')).toHaveValue('RESPONSIBILITY');
+  await dialog.getByLabel('Employee ID').fill(manager.employeeId);
+  await dialog.getByLabel('Password').fill(manager.password);
+  await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(dialog.getByRole('alert')).toContainText('Give the reason');
+  expect(await auditRows('quarantine.discard', q.id)).toHaveLength(0);
   const reason = 'Tampered in transit: value differs from the signed schema hash; device re-sent the reading';
-  await page.getByLabel('Reason for the decision').fill(reason);
-  await page.getByRole('button', { name: 'Discard', exact: true }).click();
-  await expect(page.getByTestId('quarantine-outcome')).toContainText('Discarded');
+  await dialog.getByLabel('Reason for the decision (required)').fill(reason);
+  await dialog.getByLabel('Password').fill(manager.password);
+  await page.screenshot({ path: test.info().outputPath('quarantine-discard-dialog.png'), fullPage: true });
+  await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(dialog).toBeHidden();
   await expect(page.getByTestId('quarantine-decision-reason')).toHaveText(reason);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Discarded');
+  await page.screenshot({ path: test.info().outputPath('quarantine-discarded.png'), fullPage: true });
 
   const audit = await auditRows('quarantine.discard', q.id);
   expect(audit).toHaveLength(1);
-  expect(audit[0]).toMatchObject({ actor_type: 'user', actor_id: manager.employeeId, entity_type: 'Quarantine', reason, new_value: { status: 'discarded' } });
+  expect(audit[0]).toMatchObject({
+    actor_type: 'user',
+    actor_id: manager.employeeId,
+    entity_type: 'Quarantine',
+    reason,
+    new_value: { status: 'discarded', meaning: 'RESPONSIBILITY', printedName: manager.displayName, employeeId: manager.employeeId, contentHash: q.sha },
+  });
   const [sealed] = (await e2eDb.pool.query("SELECT status, decided_by, encode(raw_sha256, 'hex') AS sha FROM quarantine WHERE id = $1", [q.id])).rows;
   expect(sealed).toEqual({ status: 'discarded', decided_by: manager.employeeId, sha: q.sha });
 });

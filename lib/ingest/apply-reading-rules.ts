@@ -5,6 +5,7 @@ import { stepExcursion, type TExcursionState } from '@/lib/ingest/reading-rules'
 import { canonicalContent } from '@/lib/records/content-hash';
 import { KIND_CONFIG } from '@/lib/records/kinds';
 import { initialStatus } from '@/lib/records/lifecycle';
+import { updateExcursionRecord } from '@/lib/records/update-excursion-record';
 
 const ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
 
@@ -90,6 +91,8 @@ export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeySt
       } else if (action.type === 'close') {
         await client.query(`UPDATE device_alarms SET closed_at = $2 WHERE device_id = $1 AND kind = 'excursion' AND closed_at IS NULL`, [deviceId, action.endedAt]);
         events.push({ actor: ACTOR, action: 'device.excursion_close', entityType: 'Device', entityId: deviceId, newValue: { recordId: action.recordId, endedAt: action.endedAt.toISOString() } });
+        // The record says how it ended: a new version with end, duration, peak and readings.
+        if (action.recordId) await updateExcursionRecord(client, { recordId: action.recordId, endedAt: action.endedAt, startedAt: action.startedAt, peak: action.peak, readings: action.readings }, ACTOR, events);
       }
     }
     const last = list[list.length - 1];
@@ -121,7 +124,7 @@ export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeySt
 
 /**
  * The excursion record: the rows lib/records/create-record.ts `insertRecord` writes (record,
- * version 1 with its canonical content and hash, number from record_number_seq with the kind's
+ * version 1 with its canonical content and hash, number from the kind's counter with the kind's
  * prefix, the kind's initial status) and its `record.create` audit event, pushed onto `events`
  * so it commits in the batch's append.
  */
@@ -133,7 +136,7 @@ async function insertExcursionRecord(
 ): Promise<{ id: string; number: string }> {
   const kind = 'excursion' as const;
   const { canonical, hash } = canonicalContent(content);
-  const { rows: seq } = await client.query<{ n: string }>(`SELECT nextval('record_number_seq')::text AS n`);
+  const { rows: seq } = await client.query<{ n: string }>(`SELECT custos_next_record_number($1)::text AS n`, [kind]);
   const number = `${KIND_CONFIG[kind].prefix}-${seq[0].n.padStart(6, '0')}`;
   const title = String(content.title ?? number).slice(0, 300);
   const status = initialStatus(kind);

@@ -18,7 +18,13 @@ const ZDecision = z.object({
  * normal pipeline again; discard keeps them and records why they were not used. Both are
  * permission-checked and audited; the quarantined bytes themselves never change.
  */
-export async function decideQuarantine(db: TDb, user: TCurrentUser, input: unknown): Promise<{ status: string; telemetryStored: boolean; reason?: string }> {
+export async function decideQuarantine(
+  db: TDb,
+  user: TCurrentUser,
+  input: unknown,
+  /** The electronic signature the decision was given with (lib/telemetry/sign-quarantine-decision.ts), recorded in its audit event. */
+  signature?: Record<string, string>,
+): Promise<{ status: string; telemetryStored: boolean; reason?: string }> {
   requirePermission(user, 'quarantine.manage');
   const p = ZDecision.safeParse(input);
   if (!p.success) {
@@ -41,7 +47,7 @@ export async function decideQuarantine(db: TDb, user: TCurrentUser, input: unkno
     if (!v.ok) {
       // Still not acceptable: the new rejection was quarantined again; this entry stays held.
       await db.$transaction((tx) =>
-        appendAudit(tx, [{ actor, action: 'quarantine.reinject_failed', entityType: 'Quarantine', entityId: id, reason: `${reason} — still rejected: ${v.reason}` }]),
+        appendAudit(tx, [{ actor, action: 'quarantine.reinject_failed', entityType: 'Quarantine', entityId: id, reason: `${reason} — still rejected: ${v.reason}`, ...(signature ? { newValue: signature, contextRef: `Quarantine:${id}/reinject` } : {}) }]),
       );
       return { status: 'held', telemetryStored: false, reason: v.reason };
     }
@@ -59,7 +65,7 @@ export async function decideQuarantine(db: TDb, user: TCurrentUser, input: unkno
     });
     if (updated.count !== 1) throw new AppError('CONFLICT', 'This entry was decided meanwhile');
     await appendAudit(tx, [
-      { actor, action: `quarantine.${decision}`, entityType: 'Quarantine', entityId: id, oldValue: { status: 'held' }, newValue: { status: decision === 'reinject' ? 'reinjected' : 'discarded', telemetryStored, telemetryId: telemetryId?.toString() ?? null }, reason },
+      { actor, action: `quarantine.${decision}`, entityType: 'Quarantine', entityId: id, oldValue: { status: 'held' }, newValue: { status: decision === 'reinject' ? 'reinjected' : 'discarded', telemetryStored, telemetryId: telemetryId?.toString() ?? null, ...signature }, reason, ...(signature ? { contextRef: `Quarantine:${id}/${decision}` } : {}) },
     ]);
   });
   return { status: decision === 'reinject' ? 'reinjected' : 'discarded', telemetryStored };

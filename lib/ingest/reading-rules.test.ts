@@ -34,7 +34,8 @@ describe('reading rules', () => {
     expect(r.action.type).toBe('none');
     expect(r.state.peak).toBe(12);
     r = stepExcursion(r.state, 5, t(80), limits);
-    expect(r.action).toEqual({ type: 'close', endedAt: t(80), recordId: 'rec-1' });
+    // What the excursion record is updated with: end, start, the peak and the readings outside.
+    expect(r.action).toEqual({ type: 'close', endedAt: t(80), recordId: 'rec-1', startedAt: t(0), peak: 12, readings: 4 });
     expect(r.state).toEqual(idle);
   });
 

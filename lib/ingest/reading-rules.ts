@@ -37,7 +37,7 @@ export interface TLimits {
   minDurationS: number;
 }
 
-export type TExcursionAction = { type: 'none' } | { type: 'open'; startedAt: Date; peak: number; readings: number } | { type: 'close'; endedAt: Date; recordId: string | null };
+export type TExcursionAction = { type: 'none' } | { type: 'open'; startedAt: Date; peak: number; readings: number } | { type: 'close'; endedAt: Date; recordId: string | null; startedAt: Date; peak: number | null; readings: number };
 
 export function outOfLimits(value: number, l: TLimits): boolean {
   return (l.min !== null && value < l.min) || (l.max !== null && value > l.max);
@@ -48,7 +48,7 @@ export function stepExcursion(s: TExcursionState, value: number, at: Date, l: TL
   const out = outOfLimits(value, l);
   if (!out) {
     if (!s.startedAt) return { state: s, action: { type: 'none' } };
-    return { state: { startedAt: null, peak: null, readings: 0, recordId: null }, action: s.recordId ? { type: 'close', endedAt: at, recordId: s.recordId } : { type: 'none' } };
+    return { state: { startedAt: null, peak: null, readings: 0, recordId: null }, action: s.recordId ? { type: 'close', endedAt: at, recordId: s.recordId, startedAt: s.startedAt, peak: s.peak, readings: s.readings } : { type: 'none' } };
   }
   const startedAt = s.startedAt ?? at;
   // The peak is the value furthest outside the limits, in the direction of this excursion.

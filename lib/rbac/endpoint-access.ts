@@ -129,6 +129,7 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/records/[id]/edit': needs('records.edit'),
   '/telemetry': needs('telemetry.read'),
   '/training': needs('training.read'),
+  '/telemetry/proof/[id]': needs('telemetry.read'),
 };
 
 /** Signing `meaning` is allowed holding any one of these. */

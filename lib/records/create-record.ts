@@ -37,7 +37,8 @@ export async function insertRecord(
   opts: { kind: TRecordKind; content: Record<string, unknown>; actor: TAuditActor; authorId: string; authorName: string },
 ): Promise<TCreatedRecord> {
   const { canonical, hash } = canonicalContent(opts.content);
-  const [{ n }] = await tx.$queryRaw<Array<{ n: bigint }>>`SELECT nextval('record_number_seq') AS n`;
+  // One counter per kind (custos_next_record_number): BR-000001, DEV-000001, …
+  const [{ n }] = await tx.$queryRaw<Array<{ n: bigint }>>`SELECT custos_next_record_number(${opts.kind}) AS n`;
   const number = `${KIND_CONFIG[opts.kind].prefix}-${String(n).padStart(6, '0')}`;
   const title = String(opts.content.title ?? number).slice(0, 300);
   const status = initialStatus(opts.kind);

@@ -48,6 +48,8 @@ export const ZExcursionContent = z.object({
   endedAt: z.string().nullable(),
   peak: z.number().finite(),
   readings: z.number().int().nonnegative(),
+  /** Set when the excursion ends (version 2 on): seconds from start to end. Absent in older versions. */
+  durationS: z.number().int().nonnegative().optional(),
 });
 
 export const CONTENT_SCHEMA = {

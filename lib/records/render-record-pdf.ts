@@ -17,7 +17,12 @@ const VALIDITY_TEXT = {
  * manifestation (printed name, date and time, meaning), and the version history with reasons.
  * Streams: the caller pipes the returned document to the response.
  */
-export function renderRecordPdf(r: TRecordView, meta: { printedBy: string; printedAt: Date }): PDFKit.PDFDocument {
+export function renderRecordPdf(
+  r: TRecordView,
+  meta: { printedBy: string; printedAt: Date },
+  /** The current version's content as the record page shows it: labels and values in the kind's order. */
+  fields: Array<{ label: string; value: string }>,
+): PDFKit.PDFDocument {
   const doc = new PDFDocument({ size: 'A4', margin: 50, bufferPages: true, info: { Title: `${r.number} ${r.title}`, Creator: 'Custos' } });
   const f = registerFonts(doc);
   const current = r.versions.find((v) => v.version === r.currentVersion) ?? r.versions.at(-1)!;
@@ -30,8 +35,8 @@ export function renderRecordPdf(r: TRecordView, meta: { printedBy: string; print
 
   section(doc, f.bold, `Content (version ${current.version})`);
   doc.font(f.regular).fontSize(10);
-  for (const [k, v] of Object.entries(current.content)) {
-    doc.font(f.bold).text(`${k}: `, { continued: true }).font(f.regular).text(typeof v === 'string' ? v : JSON.stringify(v));
+  for (const { label, value } of fields) {
+    doc.font(f.bold).text(`${label}: `, { continued: true }).font(f.regular).text(value || '—');
   }
   doc.moveDown();
 
@@ -59,6 +64,10 @@ export function renderRecordPdf(r: TRecordView, meta: { printedBy: string; print
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
+    // The footer sits in the bottom margin: with the margin in force pdfkit would start a new,
+    // blank page for it (the old "page 1 of 1" on page 2). Lifted for the footer, then restored.
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
     doc.font(f.regular).fontSize(8).fillColor('#475569');
     doc.text(
       `${r.number} · printed by ${meta.printedBy} at ${formatUtc(meta.printedAt)} · page ${i + 1} of ${range.count}`,
@@ -66,6 +75,7 @@ export function renderRecordPdf(r: TRecordView, meta: { printedBy: string; print
       doc.page.height - 40,
       { width: doc.page.width - 100, align: 'center', lineBreak: false },
     );
+    doc.page.margins.bottom = bottom;
   }
   doc.end();
   return doc;

@@ -25,6 +25,18 @@ describe('telemetry time range', () => {
     expect(r.range.preset).toBe('24h');
   });
 
+  it('[UI] with no window asked for, opens on the hour around the last reading, not an empty day', () => {
+    // A reading three days ago: the hour that ends five minutes after it.
+    const old = new Date('2026-04-28T06:30:00Z');
+    expect(resolveTimeRange({}, now, old).range).toEqual({ from: new Date('2026-04-28T05:35:00Z'), to: new Date('2026-04-28T06:35:00Z'), preset: null });
+    // A reading two minutes ago: the last hour, ending now.
+    const recent = new Date('2026-05-01T11:58:00Z');
+    expect(resolveTimeRange({}, now, recent).range).toEqual({ from: new Date('2026-05-01T11:00:00Z'), to: now, preset: null });
+    // No readings: the last 24 hours; a preset asked for still wins.
+    expect(resolveTimeRange({}, now, null).range.preset).toBe('24h');
+    expect(resolveTimeRange({ range: '7d' }, now, old).range.preset).toBe('7d');
+  });
+
   it('refuses instants that are not calendar dates', () => {
     expect(parseUtc('2026-02-30T10:00')).toBeNull();
     expect(parseUtc('2026-05-01 10:00')?.toISOString()).toBe('2026-05-01T10:00:00.000Z');

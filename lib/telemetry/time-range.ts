@@ -45,10 +45,15 @@ export function toUtcField(d: Date): string {
  * A preset wins when one is named; otherwise a valid custom from/to; otherwise the default
  * preset. A custom window that cannot be used is reported, and the default is shown instead.
  */
-export function resolveTimeRange(params: { range?: string; from?: string; to?: string }, now = new Date()): { range: TTimeRange; error?: string } {
+export function resolveTimeRange(
+  params: { range?: string; from?: string; to?: string },
+  now = new Date(),
+  /** The device's last reading: with no window asked for, the chart opens on the data. */
+  lastReadingAt: Date | null = null,
+): { range: TTimeRange; error?: string } {
   const preset = (p: TRangePreset): TTimeRange => ({ from: new Date(now.getTime() - RANGE_PRESETS[p]), to: now, preset: p });
   if (isRangePreset(params.range)) return { range: preset(params.range) };
-  if (!params.from && !params.to) return { range: preset(DEFAULT_PRESET) };
+  if (!params.from && !params.to) return { range: lastReadingAt ? aroundLastReading(lastReadingAt, now) : preset(DEFAULT_PRESET) };
   const from = parseUtc(params.from);
   const to = parseUtc(params.to);
   if (!from || !to) return { range: preset(DEFAULT_PRESET), error: 'From and to must both be dates and times (UTC), e.g. 2026-05-01 08:00' };
@@ -56,6 +61,17 @@ export function resolveTimeRange(params: { range?: string; from?: string; to?: s
   if (span < MIN_SPAN_MS) return { range: preset(DEFAULT_PRESET), error: 'From must be at least 10 seconds before to' };
   if (span > MAX_SPAN_MS) return { range: preset(DEFAULT_PRESET), error: 'Choose a window of at most 400 days' };
   return { range: { from, to, preset: null } };
+}
+
+/**
+ * The default window when readings exist: the hour around the last reading — 55 minutes before
+ * it, 5 after (never past now unless the reading itself is) — so the chart opens on data, not on
+ * an empty day with a sliver at its edge. A recent last reading gives the last hour.
+ */
+export function aroundLastReading(last: Date, now = new Date()): TTimeRange {
+  const end = Math.max(last.getTime(), Math.min(last.getTime() + 5 * 60_000, now.getTime()));
+  const to = Math.max(end, last.getTime() + 1000);
+  return { from: new Date(to - RANGE_PRESETS['1h']), to: new Date(to), preset: null };
 }
 
 /** Zoom by `factor` (< 1 zooms in) around `centre`, keeping at least MIN_SPAN_MS. */

@@ -20,15 +20,16 @@ export interface TSecurityAlertRow {
 export async function listSecurityAlerts(
   db: TDb,
   actor: TCurrentUser,
-  opts: { openOnly?: boolean; take?: number; before?: bigint } = {},
-): Promise<{ rows: TSecurityAlertRow[]; openCount: number }> {
+  opts: { openOnly?: boolean; acknowledgedOnly?: boolean; take?: number; before?: bigint } = {},
+): Promise<{ rows: TSecurityAlertRow[]; openCount: number; acknowledgedCount: number }> {
   requirePermission(actor, 'security_alerts.read');
   const take = Math.min(Math.max(opts.take ?? 50, 1), 200);
   const where = {
     ...(opts.openOnly ? { acknowledgedAt: null } : {}),
+    ...(opts.acknowledgedOnly ? { acknowledgedAt: { not: null } } : {}),
     ...(opts.before ? { id: { lt: opts.before } } : {}),
   };
-  const [rows, openCount] = await Promise.all([
+  const [rows, openCount, acknowledgedCount] = await Promise.all([
     db.securityAlert.findMany({
       where,
       orderBy: { id: 'desc' },
@@ -47,6 +48,7 @@ export async function listSecurityAlerts(
       },
     }),
     db.securityAlert.count({ where: { acknowledgedAt: null } }),
+    db.securityAlert.count({ where: { acknowledgedAt: { not: null } } }),
   ]);
   // Where each alert went beyond the screen (webhook), as recorded.
   const deliveries = rows.length
@@ -54,6 +56,7 @@ export async function listSecurityAlerts(
     : [];
   return {
     openCount,
+    acknowledgedCount,
     rows: rows.map((r) => ({
       id: r.id.toString(),
       kind: r.kind,

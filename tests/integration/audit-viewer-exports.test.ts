@@ -80,20 +80,30 @@ describe('audit viewer and exports', () => {
     expect((await queryAudit(t.db, auditor, { filter: p.filter })).rows).toEqual([]);
   });
 
-  it('[11.10(b)] CSV export: header block, neutralized formulas, and an audit event with the file hash', async () => {
+  it('[11.10(b)] CSV export: a plain table with the column names first, neutralized formulas, and the metadata and file hash in its audit event', async () => {
     await appendMany(20, { action: 'csv.test' });
     const { bytes } = await runExport('csv', { action: 'csv.test' });
     const csv = bytes.toString('utf8');
-    expect(csv).toContain('exported_by,');
-    expect(csv).toContain('filter,action=csv.test');
-    expect(csv).toMatch(/chain_verification,"intact: 20 events/);
+    expect(csv.split('\r\n')[0]).toBe('seq,occurred_at_utc,actor_type,actor_id,actor_name,actor_role,session_id,action,entity_type,entity_id,old_value,new_value,reason,context_ref,hash,prev_hash');
+    expect(csv).not.toContain('exported_by,');
     expect(csv).toContain(`"'=cmd|calc!A1 formula"`.replace(/^"|"$/g, ''));
     expect(csv).not.toMatch(/,=cmd/);
     expect(csv.split('\r\n').filter((l) => l.includes('csv.test') && /^\d+,/.test(l))).toHaveLength(20);
     const c = await t.app();
     const ev = await c.query("SELECT new_value FROM audit_events WHERE action = 'audit.export' ORDER BY seq DESC LIMIT 1");
     await c.end();
-    expect(ev.rows[0].new_value).toMatchObject({ format: 'csv', status: 'completed', rows: 20, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(ev.rows[0].new_value).toMatchObject({
+      format: 'csv',
+      status: 'completed',
+      rows: 20,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      filterText: 'action=csv.test',
+      verification: expect.stringMatching(/^intact: 20 events/),
+      exportedBy: expect.any(String),
+      headSeq: expect.any(String),
+      headHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      checkpoint: expect.objectContaining({ seq: expect.any(String) }),
+    });
   });
 
   it('[11.50] [Annex 11 §8.1] the PDF export shows signature manifestations and page numbers', async () => {

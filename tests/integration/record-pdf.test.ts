@@ -31,14 +31,14 @@ describe('the printed record', () => {
     const s = await sessionUser(t.db, author);
     const content = { title: 'Batch 9', product: 'Product Y', batchNumber: 'B-9', quantity: '100', unit: 'kg', manufacturedOn: '2026-11-30', notes: '' };
     const rec = await createRecord(t.db, s, { kind: 'batch_record', content });
-    const first = await pdfText(renderRecordPdf(await getRecord(t.db, s, rec.id), { printedBy: author.displayName, printedAt: new Date() }));
+    const first = await pdfText(renderRecordPdf(await getRecord(t.db, s, rec.id), { printedBy: author.displayName, printedAt: new Date() }, []));
     expect(first).toContain('Version 1');
     expect(first).toContain('(first version)');
     expect(first).not.toContain('Version 2');
 
     await editRecord(t.db, s, { recordId: rec.id, baseVersion: 1, reason: 'Weighed again after line clearance', content: { ...content, quantity: '98' } });
     const r = await getRecord(t.db, s, rec.id);
-    const text = await pdfText(renderRecordPdf(r, { printedBy: author.displayName, printedAt: new Date() }));
+    const text = await pdfText(renderRecordPdf(r, { printedBy: author.displayName, printedAt: new Date() }, []));
     expect(text).toContain('Version 2');
     expect(text).toContain('Reason: Weighed again after line clearance');
     expect(text).toContain('Version 1');

@@ -11,7 +11,7 @@ export default async function MfaPage() {
   const user = await requirePageUser('/account/mfa', { allow: ['mfa_pending'] });
   return (
     <div className="mx-auto mt-6 w-full max-w-md">
-      <Card title="Two-factor authentication">
+      <Card title="Two-factor authentication" headingLevel={1}>
         {user.mfaEnabled ? <Alert tone="ok">Two-factor authentication is on for your account.</Alert> : <MfaEnrolment />}
       </Card>
     </div>

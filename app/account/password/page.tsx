@@ -15,7 +15,7 @@ export default async function ChangePasswordPage({ searchParams }: { searchParam
   const { state } = await currentSession();
   return (
     <div className="mx-auto mt-6 w-full max-w-md">
-      <Card title="Change password">
+      <Card title="Change password" headingLevel={1}>
         <div className="grid gap-3">
           {state === 'must_change_password' && <Alert tone="warn">You must choose your own password before you continue.</Alert>}
           {state === 'password_expired' && <Alert tone="warn">Your password has expired. Choose a new one to continue.</Alert>}

@@ -94,7 +94,14 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
   if (!can(user, 'security_alerts.read')) return <NotPermitted title="Security alerts" permission="security_alerts.read" />;
   const sp = await searchParams;
   const before = sp.before && /^\d{1,18}$/.test(sp.before) ? BigInt(sp.before) : undefined;
-  const { rows, openCount } = await listSecurityAlerts(getDb(), user, { before, take: 50 });
+  // Open alerts are the work; acknowledged ones are the record of what was done about them.
+  const view: 'open' | 'acknowledged' = sp.view === 'acknowledged' ? 'acknowledged' : 'open';
+  const { rows, openCount, acknowledgedCount } = await listSecurityAlerts(getDb(), user, {
+    before,
+    take: 50,
+    openOnly: view === 'open',
+    acknowledgedOnly: view === 'acknowledged',
+  });
   const mayUnlock = can(user, 'users.unlock');
   const mayAck = can(user, 'security_alerts.acknowledge');
   const acks = await acknowledgementsOf(getDb(), rows.filter((r) => r.acknowledgedAt).map((r) => r.id));
@@ -108,9 +115,31 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
         description="Attempts at unauthorized use (21 CFR 11.300(d)), and operations alerts: silent devices, quarantine not reconciled in time, broken audit chains, broker drift, backups and restore drills — with severity, first and last seen. An alert is acknowledged by an electronic signature saying what was done."
         actions={<Badge tone={openCount ? 'danger' : 'ok'}>{openCount} open</Badge>}
       />
+      <nav aria-label="Alert lists" className="mb-3 flex gap-1" data-testid="alert-tabs">
+        {(
+          [
+            ['open', 'Open', openCount],
+            ['acknowledged', 'Acknowledged', acknowledgedCount],
+          ] as const
+        ).map(([v, label, n]) => (
+          <Link
+            key={v}
+            href={v === 'open' ? '/admin/security-alerts' : '/admin/security-alerts?view=acknowledged'}
+            aria-current={view === v ? 'page' : undefined}
+            className={[
+              'rounded-md px-3 py-1.5 text-sm font-medium',
+              view === v ? 'bg-slate-900 text-white' : 'text-slate-700 ring-1 ring-slate-300 ring-inset hover:bg-slate-100',
+            ].join(' ')}
+          >
+            {label} <span className="tabular-nums">({n})</span>
+          </Link>
+        ))}
+      </nav>
       <Card>
         {rows.length === 0 ? (
-          <p className="text-sm text-slate-600">No alerts.</p>
+          <p className="text-sm text-slate-600">
+            {view === 'open' ? 'No open alerts: every alert has been acknowledged.' : 'No alert has been acknowledged yet.'}
+          </p>
         ) : (
           <table className="w-full text-left text-sm">
             <thead className="text-xs text-slate-600">
@@ -125,7 +154,7 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
             </thead>
             <tbody className="divide-y divide-slate-100">
               {rows.map((r) => (
-                <tr key={r.id}>
+                <tr key={r.id} id={`alert-${r.id}`}>
                   <td className="py-1.5 pr-3 tabular-nums">
                     <UtcTime iso={r.firstSeenAt.toISOString()} className="" />
                   </td>
@@ -163,7 +192,7 @@ export default async function SecurityAlertsPage({ searchParams }: { searchParam
         )}
         {rows.length === 50 && last && (
           <div className="mt-3 text-right">
-            <Link className="text-sm font-medium text-accent-800 underline" href={`/admin/security-alerts?before=${last.id}`}>
+            <Link className="text-sm font-medium text-accent-800 underline" href={`/admin/security-alerts?${view === 'acknowledged' ? 'view=acknowledged&' : ''}before=${last.id}`}>
               Older alerts
             </Link>
           </div>

@@ -1,54 +1,37 @@
-'use client';
-
-import { useActionState, useId } from 'react';
-import { Alert } from '@/components/ui/alert';
-import { Button } from '@/components/ui/button';
-import { Textarea } from '@/components/ui/textarea';
-import { decideQuarantineAction, type TDecideQuarantineState } from '../actions';
+import { EsignDialog } from '@/components/esign/esign-dialog';
+import { QUARANTINE_MEANING } from '@/lib/telemetry/sign-quarantine-decision';
+import { decideQuarantineAction } from '../actions';
 
 /**
  * Re-inject runs the sealed bytes through verification again (e.g. after the device's key was
- * registered); discard records why they are not used. Either way a reason is required and audited.
+ * registered); discard records why they are not used. Either is an electronic signature in the
+ * one signing dialog, with its reason: nothing irreversible happens on one click.
  */
-export function DecideForm({ id, held }: { id: string; held: boolean }) {
-  const [state, action, pending] = useActionState<TDecideQuarantineState, FormData>(decideQuarantineAction, {});
-  const alertId = useId();
-  const reasonError = state.fieldErrors?.reason;
-  // Rendered in the same place before and after the decision, so the outcome stays on screen
-  // when the page is drawn again with the entry decided.
-  const outcome = state.outcome && (
-    <Alert tone={state.outcome.tone}>
-      <span data-testid="quarantine-outcome">{state.outcome.message}</span>
-    </Alert>
-  );
-  if (!held) return outcome ?? null;
+export function DecideForm({ id, sha256, signer, abbreviated }: { id: string; sha256: string; signer: { displayName: string; employeeId: string }; abbreviated: boolean }) {
+  const common = {
+    meanings: [QUARANTINE_MEANING] as const,
+    requiredMeaning: QUARANTINE_MEANING,
+    commentRequired: true,
+    commentLabel: 'Reason for the decision (required)',
+    abbreviated,
+    signer,
+    action: decideQuarantineAction,
+  };
   return (
-    <form action={action} className="grid gap-3" noValidate>
-      <input type="hidden" name="id" value={id} />
-      {outcome}
-      {state.error && !reasonError && (
-        <Alert tone="danger" id={alertId}>
-          {state.error}
-        </Alert>
-      )}
-      <Textarea
-        name="reason"
-        label="Reason for the decision"
-        required
-        rows={2}
-        maxLength={2000}
-        defaultValue={state.reason ?? ''}
-        hint="Recorded in the audit trail with the decision."
-        error={reasonError}
+    <div className="flex flex-wrap items-center gap-2" data-testid="quarantine-decide">
+      <EsignDialog
+        {...common}
+        triggerLabel="Re-inject"
+        subject={{ title: `Q-${id}`, noun: 'Quarantined message', contentHash: sha256, transitionLabel: 'Re-inject the message', contextRef: `Quarantine:${id}/reinject` }}
+        hiddenFields={{ id, decision: 'reinject', contentHash: sha256 }}
       />
-      <div className="flex flex-wrap items-center gap-2">
-        <Button type="submit" name="decision" value="reinject" disabled={pending}>
-          {pending ? 'Working…' : 'Re-inject'}
-        </Button>
-        <Button type="submit" name="decision" value="discard" variant="secondary" disabled={pending}>
-          Discard
-        </Button>
-      </div>
-    </form>
+      <EsignDialog
+        {...common}
+        triggerLabel="Discard"
+        triggerVariant="secondary"
+        subject={{ title: `Q-${id}`, noun: 'Quarantined message', contentHash: sha256, transitionLabel: 'Discard the message', contextRef: `Quarantine:${id}/discard` }}
+        hiddenFields={{ id, decision: 'discard', contentHash: sha256 }}
+      />
+    </div>
   );
 }

@@ -8,6 +8,7 @@ import { DataList } from '@/components/ui/data-list';
 import { DisabledButton } from '@/components/ui/disabled-button';
 import { PageHeader } from '@/components/ui/page-header';
 import { requirePageUser } from '@/lib/auth/require-user';
+import { authConfig } from '@/lib/auth/auth-config';
 import { getDb } from '@/lib/db/client';
 import { formatUtc } from '@/lib/esign/manifestation';
 import { isAppError } from '@/lib/errors/app-error';
@@ -110,7 +111,7 @@ export default async function QuarantineEntryPage({ params }: { params: Promise<
           </Card>
         </div>
         <div className="grid gap-4">
-          <Card title="Decision" description="Re-inject runs the sealed bytes through verification again; discard keeps them and records why they are not used.">
+          <Card title="Decision" description="Re-inject runs the sealed bytes through verification again; discard keeps them and records why they are not used. Either is an electronic signature with its reason.">
             <div className="grid gap-3">
               {held ? (
                 mayDecide ? null : (
@@ -135,7 +136,14 @@ export default async function QuarantineEntryPage({ params }: { params: Promise<
                   ]}
                 />
               )}
-              {mayDecide && <DecideForm id={q.id} held={held} />}
+              {mayDecide && held && (
+                <DecideForm
+                  id={q.id}
+                  sha256={q.sha256}
+                  signer={{ displayName: user.displayName, employeeId: user.employeeId }}
+                  abbreviated={authConfig().continuousSessionSigning && user.signedAt !== null}
+                />
+              )}
             </div>
           </Card>
           <Card title="Audit trail" description="Events of this entry, oldest first.">

@@ -21,7 +21,7 @@ import { listAttachments } from '@/lib/records/attachments';
 import { trainingBlock, trainingRefusal } from '@/lib/training/training';
 import { can } from '@/lib/rbac/require-permission';
 import { signRecordAction } from '../actions';
-import { fieldLabel, orderedContent, valueText } from '../kind-fields';
+import { contentLabel, displayValue, excursionChartHref, orderedContent } from '../kind-fields';
 import { StatusBadge } from '../status-badge';
 import { EntityAuditTable } from '@/components/audit/entity-audit-table';
 import { RetireDialog } from './retire-dialog';
@@ -132,10 +132,19 @@ export default async function RecordPage({ params, searchParams }: { params: Pro
             <DataList
               items={orderedContent(r.kind, current.content).map(([k, v]) => ({
                 key: k,
-                term: fieldLabel(r.kind, k),
-                description: <span className="break-words whitespace-pre-wrap">{valueText(v) || <span className="text-slate-500">—</span>}</span>,
+                term: contentLabel(r.kind, k, current.content),
+                description: (
+                  <span className="break-words whitespace-pre-wrap">{displayValue(r.kind, k, v, current.content) || <span className="text-slate-500">—</span>}</span>
+                ),
               }))}
             />
+            {r.kind === 'excursion' && excursionChartHref(current.content) && (
+              <p className="mt-3 text-sm">
+                <a href={excursionChartHref(current.content)!} className="font-medium text-accent-800 underline underline-offset-2" data-testid="excursion-chart-link">
+                  Chart of the excursion
+                </a>
+              </p>
+            )}
           </Card>
           <Card title="Record">
             <DataList

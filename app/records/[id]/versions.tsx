@@ -4,11 +4,12 @@ import { Select } from '@/components/ui/select';
 import { formatUtc } from '@/lib/esign/manifestation';
 import type { TRecordKind } from '@/lib/records/kinds';
 import type { TVersionView } from '@/lib/records/get-record';
-import { fieldLabel, orderedContent, valueText } from '../kind-fields';
+import { displayValue, fieldLabel, orderedContent, valueText } from '../kind-fields';
 
 export function VersionsTable({ versions, currentVersion }: { versions: TVersionView[]; currentVersion: number }) {
   return (
-    <div className="overflow-x-auto">
+    // Focusable: on a narrow screen the table scrolls sideways inside its card, by keyboard too.
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Versions table">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Versions</caption>
         <thead className="text-xs text-slate-600">
@@ -104,10 +105,10 @@ export function VersionDiff({
                   {fieldLabel(kind, n)}
                 </th>
                 <td className="py-1.5 pr-3 whitespace-pre-wrap text-red-900">
-                  <del className="decoration-red-400">{valueText(from.content[n]) || '—'}</del>
+                  <del className="decoration-red-400">{(n in from.content ? displayValue(kind, n, from.content[n], from.content) : '') || '—'}</del>
                 </td>
                 <td className="py-1.5 whitespace-pre-wrap text-emerald-900">
-                  <ins className="no-underline">{valueText(to.content[n]) || '—'}</ins>
+                  <ins className="no-underline">{(n in to.content ? displayValue(kind, n, to.content[n], to.content) : '') || '—'}</ins>
                 </td>
               </tr>
             ))}

@@ -7,7 +7,7 @@ import { defaultChainId } from '@/lib/audit/chain-id';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { exportRows, prepareExport, type TExportHeader } from '@/lib/audit/export/export-source';
 import { BUNDLE_ROW_COLUMNS, BundleWriter, bundleCheckpoints } from '@/lib/audit/export/write-bundle';
-import { CSV_ROW_COLUMNS, csvHeaderBlock, csvRows } from '@/lib/audit/export/write-csv';
+import { CSV_ROW_COLUMNS, csvHeaderLine, csvRows, exportMetadata } from '@/lib/audit/export/write-csv';
 import { loadOrCreateServerKey } from '@/lib/audit/server-key';
 import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
@@ -73,7 +73,7 @@ export async function startAuditExport(
   let rowsSent = 0;
   const source = async function* (): AsyncGenerator<string> {
     if (opts.format === 'csv') {
-      yield csvHeaderBlock(header);
+      yield csvHeaderLine();
       for await (const rows of exportRows(client, { chainId, filter, columns: CSV_ROW_COLUMNS, signal: abort.signal })) {
         rowsSent += rows.length;
         yield csvRows(rows);
@@ -142,6 +142,8 @@ export async function startAuditExport(
               bytes: tap.bytes,
               sha256: status === 'completed' ? tap.hash.digest('hex') : null,
               verification: header.verification.summary,
+              // The CSV is a plain table; what a header block used to carry is kept here.
+              ...exportMetadata(header),
             },
           },
         ], { chainId }),

@@ -2,24 +2,27 @@ import { csvLine } from '@/lib/audit/export/csv-cell';
 import type { TExportHeader, TExportRow } from '@/lib/audit/export/export-source';
 import { formatFilter } from '@/lib/audit/export/format-filter';
 
+/**
+ * The first line of a CSV export: the column names, nothing before them (RFC 4180 §2.3), so a
+ * spreadsheet or `pandas.read_csv` reads the file as a plain table. Who exported it, when, with
+ * which filter, the chain head, the verification, the checkpoint and the file's SHA-256 are kept
+ * in the export's audit event (`exportMetadata`), not in the file.
+ */
+export function csvHeaderLine(): string {
+  return csvLine(CSV_ROW_COLUMNS.map((c) => (c === 'occurred_at' ? 'occurred_at_utc' : c)));
+}
 
-/** The header block: who, when, what filter, which seq range, the head, and the verification. */
-export function csvHeaderBlock(h: TExportHeader): string {
-  return [
-    csvLine(['# Custos audit trail export']),
-    csvLine(['exported_by', h.exportedBy]),
-    csvLine(['exported_at_utc', h.exportedAt]),
-    csvLine(['chain', h.chainId]),
-    csvLine(['filter', formatFilter(h.filter)]),
-    csvLine(['rows', h.rows]),
-    csvLine(['seq_range', h.firstSeq ? `${h.firstSeq}-${h.lastSeq}` : 'none']),
-    csvLine(['head_seq', h.headSeq]),
-    csvLine(['head_hash', h.headHash]),
-    csvLine(['chain_verification', h.verification.summary]),
-    csvLine(['checkpoint', h.checkpoint ? `seq ${h.checkpoint.seq} hash ${h.checkpoint.hash} signed ${h.checkpoint.signedAt} key ${h.checkpoint.keyId}` : 'none covering the range']),
-    '\r\n',
-    csvLine(CSV_ROW_COLUMNS.map((c) => (c === 'occurred_at' ? 'occurred_at_utc' : c))),
-  ].join('');
+/** What the file does not carry: the export's metadata, recorded in its audit event. */
+export function exportMetadata(h: TExportHeader) {
+  return {
+    exportedBy: h.exportedBy,
+    exportedAt: h.exportedAt,
+    chain: h.chainId,
+    filterText: formatFilter(h.filter),
+    headSeq: h.headSeq,
+    headHash: h.headHash,
+    checkpoint: h.checkpoint ? { seq: h.checkpoint.seq, hash: h.checkpoint.hash, signedAt: h.checkpoint.signedAt, keyId: h.checkpoint.keyId } : null,
+  };
 }
 
 /** The row columns a CSV line is made of (everything but the canonical text), in order; the header names occurred_at as occurred_at_utc. */

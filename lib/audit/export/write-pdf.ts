@@ -5,15 +5,19 @@ import { registerFonts } from '@/lib/pdf/fonts';
 import { installMonospaceLayout, type TMonospaceText } from '@/lib/pdf/monospace-layout';
 import { utcText } from '@/lib/format/utc-text';
 
-// The audit trail on paper. Rows have a fixed height (two monospace lines, truncated with "…"),
-// so the number of pages is known before the first row is drawn: "page X of Y" needs no second
-// pass and the document streams out page by page. Text from users is drawn literally.
+// The audit trail on paper. Rows have a fixed height (three monospace lines: each cell wraps
+// within its own column over the first two, cut with "…" only beyond them; the third holds the
+// signature manifestation, the context or the hash), so the number of pages is known before the
+// first row is drawn: "page X of Y" needs no second pass and the document streams out page by
+// page. Text from users is drawn literally.
 
 const PAGE = { size: 'A4', layout: 'landscape' as const, margin: 36 };
 const FONT_SIZE = 7.5;
 const CHAR_W = FONT_SIZE * 0.602; // DejaVu Sans Mono / Courier advance width
 const LINE_H = 9.5;
-const ROW_H = LINE_H * 2 + 3;
+/** Lines a cell may wrap onto within its column. */
+export const CELL_LINES = 2;
+const ROW_H = LINE_H * (CELL_LINES + 1) + 3;
 const TOP = 36 + 34;
 const BOTTOM_RESERVE = 30;
 
@@ -21,22 +25,24 @@ const PAGE_W = 841.89;
 const PAGE_H = 595.28;
 /** Characters on a line between the margins. */
 const LINE_CHARS = Math.floor((PAGE_W - 2 * PAGE.margin) / CHAR_W);
-const FIXED_COLS: Array<{ key: string; width: number }> = [
+export const FIXED_COLS: Array<{ key: string; width: number }> = [
   { key: 'seq', width: 9 },
   { key: 'time (UTC)', width: 26 },
   { key: 'actor', width: 30 },
   { key: 'action', width: 28 },
   { key: 'entity', width: 30 },
 ];
-// Columns are separated by one space, so a row's first line is one monospaced string (one
+/** Spaces between columns: one made neighbouring columns read as one ("…123456 QA-REVIEWER"). */
+export const COL_GAP = 2;
+// Columns are separated by COL_GAP spaces, so a row's cell line is one monospaced string (one
 // text operation, not six). The last column takes what is left of the line: it used to be
 // 60 characters wide and ran past the right edge of the page, where it was cut off.
-const COLS: Array<{ key: string; width: number }> = [
+export const COLS: Array<{ key: string; width: number }> = [
   ...FIXED_COLS,
-  { key: 'reason / context', width: LINE_CHARS - FIXED_COLS.reduce((a, c) => a + c.width + 1, 0) },
+  { key: 'reason / context', width: LINE_CHARS - FIXED_COLS.reduce((a, c) => a + c.width + COL_GAP, 0) },
 ];
 /** The second line of a row starts under the time column and ends at the right margin. */
-const SECOND_LINE_CHARS = LINE_CHARS - FIXED_COLS[0].width - 1;
+const SECOND_LINE_CHARS = LINE_CHARS - FIXED_COLS[0].width - COL_GAP;
 
 export function rowsPerPage(): number {
   const height = PAGE_H - TOP - BOTTOM_RESERVE;
@@ -54,6 +60,40 @@ function clean(s: unknown): string {
 
 function fit(s: string, chars: number): string {
   return s.length <= chars ? s.padEnd(chars) : `${s.slice(0, chars - 1)}…`;
+}
+
+/**
+ * A cell's text in lines of at most `width` characters, at most `maxLines` of them: broken after
+ * a space, `.`, `_`, `-`, `:` or `/` where one falls in the second half of the line, else at the
+ * width; what does not fit on the last line ends in "…". Never wider than its column, so
+ * neighbouring columns cannot run into each other however long a name or an action is.
+ */
+export function wrapCell(text: string, width: number, maxLines: number): string[] {
+  const lines: string[] = [];
+  let rest = text.trim();
+  while (rest && lines.length < maxLines) {
+    if (rest.length <= width) {
+      lines.push(rest);
+      rest = '';
+      break;
+    }
+    if (lines.length === maxLines - 1) {
+      lines.push(`${rest.slice(0, width - 1)}…`);
+      rest = '';
+      break;
+    }
+    let cut = width;
+    for (let i = width; i > width / 2; i--) {
+      const c = rest[i - 1];
+      if (c === ' ' || c === '.' || c === '_' || c === '-' || c === ':' || c === '/') {
+        cut = i;
+        break;
+      }
+    }
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  return lines;
 }
 
 /** "Signed: Name (ID) — MEANING" for events that are electronic signatures (21 CFR 11.50). */
@@ -157,7 +197,7 @@ export class AuditPdfWriter {
     this.doc.font(this.fonts.bold).fontSize(FONT_SIZE);
     for (const c of COLS) {
       this.doc.text(c.key, 36 + col * CHAR_W, 44, { lineBreak: false });
-      col += c.width + 1;
+      col += c.width + COL_GAP;
     }
     this.doc.moveTo(36, TOP - 6).lineTo(806, TOP - 6).lineWidth(0.5).strokeColor('#94a3b8').stroke();
   }
@@ -187,12 +227,15 @@ export class AuditPdfWriter {
         `${r.entity_type}${r.entity_id ? `:${r.entity_id}` : ''}`,
         r.reason ?? r.context_ref ?? '',
       ];
-      let line = '';
-      for (let i = 0; i < COLS.length; i++) line += `${i ? ' ' : ''}${fit(clean(cells[i]), COLS[i].width)}`;
-      this.line(line.trimEnd(), 36, y, 'row');
+      const wrapped = cells.map((c, i) => wrapCell(clean(c), COLS[i].width, CELL_LINES));
+      for (let l = 0; l < CELL_LINES; l++) {
+        let line = '';
+        for (let i = 0; i < COLS.length; i++) line += `${i ? ' '.repeat(COL_GAP) : ''}${(wrapped[i][l] ?? '').padEnd(COLS[i].width)}`;
+        this.line(line.trimEnd(), 36, y + l * LINE_H, 'row');
+      }
       const signed = manifestationOf(r);
-      const second = signed ?? (r.context_ref && r.reason ? `context: ${r.context_ref}` : `hash ${r.hash}`);
-      this.line(fit(clean(second), SECOND_LINE_CHARS).trimEnd(), 36 + (FIXED_COLS[0].width + 1) * CHAR_W, y + LINE_H, signed ? 'signed' : 'muted');
+      const last = signed ?? (r.context_ref && r.reason ? `context: ${r.context_ref}` : `hash ${r.hash}`);
+      this.line(fit(clean(last), SECOND_LINE_CHARS).trimEnd(), 36 + (FIXED_COLS[0].width + COL_GAP) * CHAR_W, y + CELL_LINES * LINE_H, signed ? 'signed' : 'muted');
       this.rowOnPage += 1;
     }
     this.flushRows();

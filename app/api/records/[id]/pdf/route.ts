@@ -4,6 +4,7 @@ import { getDb } from '@/lib/db/client';
 import { toErrorResponse } from '@/lib/http/error-response';
 import { getRecord } from '@/lib/records/get-record';
 import { renderRecordPdf } from '@/lib/records/render-record-pdf';
+import { contentLabel, displayValue, orderedContent } from '@/app/records/kind-fields';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +14,13 @@ export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> 
     const user = await requireUser();
     const { id } = await ctx.params;
     const record = await getRecord(getDb(), user, id);
-    const doc = renderRecordPdf(record, { printedBy: `${user.displayName} (${user.employeeId})`, printedAt: new Date() });
+    const current = record.versions.find((v) => v.version === record.currentVersion) ?? record.versions.at(-1)!;
+    // Labels and order as on the record page (app/records/kind-fields.ts), not the stored keys.
+    const fields = orderedContent(record.kind, current.content).map(([k, v]) => ({
+      label: contentLabel(record.kind, k, current.content),
+      value: displayValue(record.kind, k, v, current.content),
+    }));
+    const doc = renderRecordPdf(record, { printedBy: `${user.displayName} (${user.employeeId})`, printedAt: new Date() }, fields);
     const body = Readable.toWeb(doc) as unknown as ReadableStream<Uint8Array>;
     return new Response(body, {
       headers: {
