@@ -5,7 +5,7 @@ import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
-import { checkSigner } from '@/lib/esign/check-signer';
+import { checkSigner, signerError } from '@/lib/esign/check-signer';
 import { canonicalContent } from '@/lib/records/content-hash';
 import { requirePermission } from '@/lib/rbac/require-permission';
 
@@ -60,7 +60,7 @@ export async function acknowledgeAlert(db: TDb, user: TCurrentUser, input: unkno
   if (alert.userId === user.id) throw new AppError('FORBIDDEN', 'An alert about your own account is acknowledged by someone else');
 
   const signer = await db.$transaction((tx) => checkSigner(tx, user, req, { contextRef }));
-  if (!signer.ok) throw new AppError(signer.locked ? 'LOCKED' : 'BAD_REQUEST', signer.message, signer.locked ? undefined : { password: signer.message });
+  if (!signer.ok) throw signerError(signer);
 
   return db.$transaction(async (tx) => {
     const now = await tx.securityAlert.findUnique({ where: { id }, select: ALERT_SELECT });

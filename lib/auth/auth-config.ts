@@ -17,6 +17,12 @@ export function authConfig() {
     sessionMaxHours: int('CUSTOS_SESSION_MAX_HOURS', 12, 1),
     passwordExpiryDays: int('CUSTOS_PASSWORD_EXPIRY_DAYS', 90, 0),
     passwordHistory: int('CUSTOS_PASSWORD_HISTORY', 5, 0),
+    /** Attempts a minute per source address and per employee ID before 429 (0: no limit). */
+    ratePerMinute: int('CUSTOS_AUTH_RATE_PER_MINUTE', 10, 0),
+    /** 0: a locked account stays locked until an administrator unlocks it; n: released after n minutes. */
+    lockoutMinutes: int('CUSTOS_LOCKOUT_MINUTES', 0, 0),
+    /** How long failures of an unknown employee ID are remembered. */
+    unknownIdMemoryMinutes: int('CUSTOS_UNKNOWN_ID_MEMORY_MINUTES', 1440, 1),
     /** 11.200(a)(1)(i): after one full signing, later signings in the same unlocked session need only the password. */
     continuousSessionSigning: process.env.CUSTOS_CONTINUOUS_SESSION_SIGNING === '1',
   };

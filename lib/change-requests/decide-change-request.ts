@@ -11,7 +11,7 @@ import type { TCrKind } from '@/lib/change-requests/kinds';
 import { changeRequestMachine, type TCrEvent, type TCrStatus } from '@/lib/change-requests/machine';
 import { explainRefusal } from '@/lib/change-requests/rules';
 import type { TDb, TTx } from '@/lib/db/client';
-import { checkSigner } from '@/lib/esign/check-signer';
+import { checkSigner, signerError } from '@/lib/esign/check-signer';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
 import { requirePermission } from '@/lib/rbac/require-permission';
@@ -71,7 +71,7 @@ export async function decideChangeRequest(db: TDb, user: TCurrentUser, input: un
 
   // Both signature components; a failure counts toward lockout and is committed.
   const signer = await db.$transaction((tx) => checkSigner(tx, user, req, { contextRef }), { maxWait: 60_000, timeout: 60_000 });
-  if (!signer.ok) throw new AppError(signer.locked ? 'LOCKED' : 'BAD_REQUEST', signer.message, signer.locked ? undefined : { password: signer.message });
+  if (!signer.ok) throw signerError(signer);
 
   for (let attempt = 0; attempt < 5; attempt++) {
     try {

@@ -15,7 +15,7 @@ import { assertDeviceFree } from '@/lib/devices/register-device';
 import { deviceKeyState } from '@/lib/devices/rotate-device-key';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
-import { checkSigner, type TSignerCheck } from '@/lib/esign/check-signer';
+import { checkSigner, signerError, type TSignerCheck } from '@/lib/esign/check-signer';
 import { requirePermission } from '@/lib/rbac/require-permission';
 import { lockSiteState, refuseUnlessCommissioning, siteState } from '@/lib/site/site-state';
 
@@ -78,7 +78,7 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
       maxWait: 60_000,
       timeout: 60_000,
     });
-    if (!s.ok) throw new AppError(s.locked ? 'LOCKED' : 'BAD_REQUEST', s.message, s.locked ? undefined : { password: s.message });
+    if (!s.ok) throw signerError(s);
     signer = s.signer;
   }
 
