@@ -5,6 +5,7 @@ import { authConfig } from '@/lib/auth/auth-config';
 import { revokeSession } from '@/lib/auth/revoke-session';
 import { sessionSecret } from '@/lib/auth/session-secret';
 import { getDb } from '@/lib/db/client';
+import { cleanUserAgent, clientAddress } from '@/lib/http/client-address';
 
 const secureCookies = process.env.CUSTOS_BEHIND_TLS === '1';
 const cookiePrefix = secureCookies ? '__Secure-' : '';
@@ -36,9 +37,9 @@ export function authOptions(): NextAuthOptions {
         },
         async authorize(credentials, req) {
           const headers = (req?.headers ?? {}) as Record<string, string | undefined>;
-          const ip = (headers['x-forwarded-for'] ?? '').split(',')[0].trim() || null;
+          const ip = clientAddress(headers['x-forwarded-for']);
           const creds = { ...credentials, otp: credentials?.otp ? credentials.otp : undefined };
-          const r = await authenticate(getDb(), creds, { ip, userAgent: headers['user-agent'] ?? null });
+          const r = await authenticate(getDb(), creds, { ip, userAgent: cleanUserAgent(headers['user-agent']) });
           // The error text reaches the sign-in form as `CODE|message`.
           if (!r.ok) throw new Error(`${r.code}|${r.message}`);
           return { id: r.sessionId };
