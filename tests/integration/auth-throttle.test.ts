@@ -2,6 +2,7 @@ import { NextRequest } from 'next/server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { POST } from '@/app/api/auth/[...nextauth]/route';
 import { authenticate } from '@/lib/auth/authenticate';
+import type * as TPasswordHash from '@/lib/auth/password-hash';
 import { verifyPassword } from '@/lib/auth/password-hash';
 import { hitThrottle, resetThrottle, throttleKeys } from '@/lib/auth/throttle';
 import { unlockSession } from '@/lib/auth/unlock-session';
@@ -11,7 +12,7 @@ import { makeUser, sessionUser } from '@/tests/helpers/users';
 
 // Counts the hashes computed (the real function runs).
 vi.mock('@/lib/auth/password-hash', async (importOriginal) => {
-  const m = await importOriginal<typeof import('@/lib/auth/password-hash')>();
+  const m = await importOriginal<typeof TPasswordHash>();
   return { ...m, verifyPassword: vi.fn(m.verifyPassword) };
 });
 
