@@ -9,7 +9,6 @@ const BASE = 'http://custos.invalid';
 export function safeNext(raw: unknown, fallback = '/'): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 500) return fallback;
   if (!raw.startsWith('/')) return fallback;
-  // eslint-disable-next-line no-control-regex
   const stripped = raw.replace(/[\t\n\r]/g, '').replace(/^[\x00-\x20]+/, '');
   if (/^[/\\]{2}/.test(stripped)) return fallback;
   let u: URL;
