@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
+import { sessionRef } from '@/lib/auth/session-ref';
 import { authConfig } from '@/lib/auth/auth-config';
 import { attemptCredential, dummyPasswordHash } from '@/lib/auth/attempt-credential';
 import type { TAttemptUser } from '@/lib/auth/load-user-for-attempt';
@@ -40,7 +41,7 @@ export function requiresMfa(u: Pick<TAttemptUser, 'roles'>): boolean {
 export async function authenticate(
   db: TDb,
   input: unknown,
-  ctx: { ip?: string | null; userAgent?: string | null } = {},
+  ctx: { ip?: string | null; userAgent?: string | null; replacesSessionId?: string | null } = {},
 ): Promise<TAuthResult> {
   const parsed = ZCredentials.safeParse(input);
   if (!parsed.success) return { ok: false, code: 'BAD_REQUEST', message: parsed.error.issues[0].message };
@@ -105,13 +106,21 @@ export async function authenticate(
         select: { id: true },
       });
       await tx.user.update({ where: { id: u.id }, data: { lastSignInAt: now }, select: { id: true } });
+      // ASVS 7.2.4: a sign-in in a browser that still holds a session ends that older session.
+      const replaced = ctx.replacesSessionId ? await endReplacedSession(tx, ctx.replacesSessionId, sessionId) : null;
       await appendAudit(tx, [
         {
           actor: userActor(u, sessionId),
           action: 'auth.sign_in',
           entityType: 'Session',
-          entityId: sessionId.slice(0, 12),
-          newValue: { ip: ctx.ip ?? null, mfa: mfaEnrolled ? 'totp' : null, previousFailures: r.previousFailures },
+          entityId: sessionRef(sessionId),
+          newValue: {
+            ip: ctx.ip ?? null,
+            userAgent: ctx.userAgent?.slice(0, 300) ?? null,
+            mfa: mfaEnrolled ? 'totp' : null,
+            previousFailures: r.previousFailures,
+            replacedSession: replaced,
+          },
         },
       ]);
       return { ok: true as const, sessionId, userId: u.id };
@@ -119,6 +128,21 @@ export async function authenticate(
     // Attempts on one account wait for each other (row lock); give them room to queue.
     { maxWait: 60_000, timeout: 60_000 },
   ).then((r) => (observeSignIn(r), r));
+}
+
+async function endReplacedSession(tx: TTx, oldId: string, newId: string): Promise<string | null> {
+  if (oldId === newId) return null;
+  const old = await tx.session.findUnique({
+    where: { id: oldId },
+    select: { revokedAt: true, user: { select: { employeeId: true, displayName: true, roles: { select: { role: { select: { name: true } } } } } } },
+  });
+  if (!old || old.revokedAt) return null;
+  await tx.session.update({ where: { id: oldId }, data: { revokedAt: new Date(), revokedReason: 'replaced by a new sign-in' }, select: { id: true } });
+  const u = { ...old.user, roles: old.user.roles.map((x) => x.role.name) };
+  await appendAudit(tx, [
+    { actor: userActor(u, oldId), action: 'auth.sign_out', entityType: 'Session', entityId: sessionRef(oldId), reason: 'replaced by a new sign-in in the same browser' },
+  ]);
+  return sessionRef(oldId);
 }
 
 export function msgThrottled(s: number): string {

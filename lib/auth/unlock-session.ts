@@ -1,5 +1,6 @@
 import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
+import { sessionRef } from '@/lib/auth/session-ref';
 import { attemptCredential } from '@/lib/auth/attempt-credential';
 import { MSG_LOCKED, msgThrottled } from '@/lib/auth/authenticate';
 import { verifyPassword } from '@/lib/auth/password-hash';
@@ -41,7 +42,7 @@ export async function unlockSession(db: TDb, sessionId: string, password: unknow
       // A new unlocked period: continuous-session signing starts over with a full signing.
       await tx.session.update({ where: { id: sessionId }, data: { lastActivityAt: new Date(), signedAt: null }, select: { id: true } });
       await appendAudit(tx, [
-        { actor: userActor(u, sessionId), action: 'auth.session_unlock', entityType: 'Session', entityId: sessionId.slice(0, 12) },
+        { actor: userActor(u, sessionId), action: 'auth.session_unlock', entityType: 'Session', entityId: sessionRef(sessionId) },
       ]);
       return 'ok' as const;
     },

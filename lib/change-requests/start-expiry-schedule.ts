@@ -9,7 +9,7 @@ import type { TDb } from '@/lib/db/client';
  */
 export function startChangeRequestExpiry(
   db: TDb,
-  opts: { env?: NodeJS.ProcessEnv; log?: (line: string) => void; clock?: () => Date } = {},
+  opts: { env?: Record<string, string | undefined>; log?: (line: string) => void; clock?: () => Date } = {},
 ): { stop(): Promise<void> } {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => undefined);

@@ -6,6 +6,7 @@ import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb, TTx } from '@/lib/db/client';
 import { auditRefusedSigning } from '@/lib/esign/audit-refused-signing';
 import { checkSigner, signerError } from '@/lib/esign/check-signer';
+import { sessionRef } from '@/lib/auth/session-ref';
 import { recordContextRef } from '@/lib/esign/manifestation';
 import { isMeaning, type TSignatureMeaning } from '@/lib/esign/meanings';
 import { checkSegregation } from '@/lib/esign/sod-rules';
@@ -166,7 +167,7 @@ async function signInTx(tx: TTx, user: TCurrentUser, req: z.output<typeof ZSignR
       contentHash: hash,
       auditChainId: ev.chainId,
       auditSeq: ev.seq,
-      sessionId: user.sessionId,
+      sessionId: sessionRef(user.sessionId),
     },
     select: { id: true },
   });

@@ -6,6 +6,7 @@ import { toErrorResponse } from '@/lib/http/error-response';
 import { readBodyLimited } from '@/lib/http/read-body';
 import { assertSameOrigin } from '@/lib/http/same-origin';
 import { authConfig } from '@/lib/auth/auth-config';
+import { publicSession } from '@/lib/auth/public-session';
 import { msgThrottled } from '@/lib/auth/authenticate';
 import { peekThrottle, throttleKeys } from '@/lib/auth/throttle';
 import { clientAddress } from '@/lib/http/client-address';
@@ -16,7 +17,16 @@ const BODY_LIMIT = 16 * 1024;
 const handler = (req: NextRequest, ctx: TCtx) => NextAuth(req, ctx, authOptions());
 
 export const dynamic = 'force-dynamic';
-export { handler as GET };
+
+/** next-auth's GET routes; `/api/auth/session` answers without the session id (page JavaScript never sees it). */
+export async function GET(req: NextRequest, ctx: TCtx) {
+  const res = await handler(req, ctx);
+  if ((await ctx.params).nextauth.join('/') !== 'session') return res;
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  return Response.json(publicSession(body), { status: res.status, headers });
+}
 
 /** Refuses cross-site posts, oversized bodies and non-string credential values before next-auth sees them. */
 export async function POST(req: NextRequest, ctx: TCtx) {
