@@ -1,6 +1,7 @@
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { runVerification } from '@/lib/audit/run-verification';
+import { unfinishedExports } from '@/lib/audit/export/export-completion';
 import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
@@ -102,7 +103,15 @@ async function main(argv: string[]): Promise<number> {
               : `INVALID SIGNATURES: ${r.signatures.invalid
                   .map((s) => `signature ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`)
                   .join('; ')}`;
-        print(out, r, text);
+        // 11.10(b): exports that started and have no completion in the chain (still running, or stopped).
+        const unfinished = await unfinishedExports(prisma, { olderThanS: 60 });
+        const tail = unfinished.length
+          ? `\n${unfinished.length} export(s) started without a recorded completion: ${unfinished
+              .slice(0, 20)
+              .map((u) => `${u.exportId} (${u.format ?? '?'} by ${u.actorId}, started ${u.startedAt.toISOString()}, chain ${u.chainId} seq ${u.seq})`)
+              .join('; ')}`
+          : '';
+        print(out, { ...r, unfinishedExports: unfinished }, text + tail);
         return r.ok ? 0 : 1;
       } finally {
         await prisma.$disconnect();

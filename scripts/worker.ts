@@ -7,6 +7,7 @@ import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { startAlertJobs } from '@/lib/alerts/start-alert-jobs';
 import { startBackupSchedule } from '@/lib/backup/start-backup-schedule';
+import { startExportCompletionRetry } from '@/lib/audit/export/start-export-retry';
 import { startChangeRequestExpiry } from '@/lib/change-requests/start-expiry-schedule';
 import { startBrokerOperations } from '@/lib/broker/start-broker-operations';
 import { serveWorkerMetrics } from '@/lib/metrics/serve-metrics';
@@ -74,12 +75,13 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
   const alerts = startAlertJobs(prisma, env, log);
   const backups = startBackupSchedule(prisma, { ownerUrl: db.ownerUrl, env, log });
   const crExpiry = startChangeRequestExpiry(prisma, { env, log });
+  const exportRetry = startExportCompletionRetry(prisma, { env, log });
   return {
     subs,
     async stop() {
       clearInterval(commLoss);
       clearInterval(stats);
-      await Promise.all([alerts.stop(), backups.stop(), crExpiry.stop(), broker.stop(), metrics.close()]);
+      await Promise.all([alerts.stop(), backups.stop(), crExpiry.stop(), exportRetry.stop(), broker.stop(), metrics.close()]);
       await Promise.all(subs.map((s) => s.stop()));
       const committed = subs.reduce((a, s) => a + s.stats.committed, 0);
       log(`stopped: committed ${committed} message(s) in ${subs.reduce((a, s) => a + s.stats.batches, 0)} batch(es)`);

@@ -9,7 +9,7 @@ describe('client address', () => {
   });
 
   it('[11.10(e)] X-Forwarded-For is followed only through addresses in CUSTOS_TRUSTED_PROXIES', () => {
-    const trusted = trustedProxies({ CUSTOS_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2' } as NodeJS.ProcessEnv);
+    const trusted = trustedProxies({ CUSTOS_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2' });
     expect(clientAddress('198.51.100.20, 10.0.0.2, 10.0.0.1', trusted)).toBe('198.51.100.20');
     expect(clientAddress('1.1.1.1, 198.51.100.20, 10.0.0.1', trusted)).toBe('198.51.100.20');
   });

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 // trusted proxies only the nearest hop counts (the socket address, which the Next server puts
 // there when no proxy did). Anything that is not an IP address (e.g. `<script>`) is never kept.
 
-export function trustedProxies(env: NodeJS.ProcessEnv = process.env): Set<string> {
+export function trustedProxies(env: Record<string, string | undefined> = process.env): Set<string> {
   return new Set(
     (env.CUSTOS_TRUSTED_PROXIES ?? '')
       .split(',')
