@@ -1,7 +1,7 @@
 import { appendAudit } from '@/lib/audit/append-audit';
 import type { TAuditEventInput } from '@/lib/audit/events';
 import type { TDb } from '@/lib/db/client';
-import { Prisma } from '@/lib/generated/prisma/client';
+import { type Prisma } from '@/lib/generated/prisma/client';
 
 // The completion of an export is kept durably first (one INSERT), then appended to the chain
 // with `written_at` set in the same transaction. What could not be appended is retried by the
