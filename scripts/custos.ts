@@ -1,3 +1,4 @@
+import '@/lib/config/check-at-start';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { runVerification } from '@/lib/audit/run-verification';

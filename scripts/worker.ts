@@ -1,3 +1,4 @@
+import '@/lib/config/check-at-start';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createDb } from '@/lib/db/client';
