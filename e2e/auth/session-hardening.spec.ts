@@ -1,0 +1,89 @@
+import { expect, test } from '../fixtures';
+
+const COOKIE = 'custos.session';
+
+test('[ASVS 5.1.5] [11.10(d)] next with a tab or newline after the first slash signs in and stays on this site', async ({ page, baseURL, makeUser }) => {
+  const user = await makeUser();
+  for (const next of ['%2F%09%2Flocalhost%3A3601%2Fpwned', '%2F%0A%2Flocalhost%3A3601%2Fpwned']) {
+    await page.context().clearCookies();
+    const res = await page.goto(`/login?next=${next}`);
+    expect(res?.status()).toBe(200);
+    await page.getByLabel('Employee ID').fill(user.employeeId);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).not.toHaveURL(/\/login(\?|$)/, { timeout: 15_000 });
+    expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
+  }
+});
+
+test('[ASVS 7.2.4] [ASVS 7.4] a new sign-in in this browser ends the older session; page JavaScript never sees the session id', async ({
+  page,
+  context,
+  browser,
+  baseURL,
+  makeUser,
+  signIn,
+}) => {
+  const a = await makeUser();
+  const b = await makeUser();
+  await signIn(page, a);
+  const old = (await context.cookies()).find((c) => c.name === COOKIE)!;
+  expect(old).toBeDefined();
+  // /api/auth/session answers without the id.
+  const session = await (await page.request.get('/api/auth/session')).json();
+  expect(session).not.toHaveProperty('sid');
+
+  // Signing in again while the cookie is present (the credentials callback, as the form posts it).
+  const { csrfToken } = await (await page.request.get('/api/auth/csrf')).json();
+  const r = await page.request.post('/api/auth/callback/credentials', {
+    form: { employeeId: b.employeeId, password: b.password, csrfToken, json: 'true' },
+    headers: { origin: baseURL! },
+  });
+  expect(r.status()).toBe(200);
+  expect((await (await page.request.get('/api/session')).json()).user.employeeId).toBe(b.employeeId);
+
+  const replay = await browser.newContext({ baseURL });
+  try {
+    await replay.addCookies([old]);
+    expect((await (await replay.request.get('/api/session')).json()).state).toBe('revoked');
+  } finally {
+    await replay.close();
+  }
+});
+
+test('[11.10(a)] TRACE is a 405 and a NUL byte in an audit filter is a 400', async ({ page, makeUser, signIn }) => {
+  const trace = await page.request.fetch('/', { method: 'TRACE' });
+  expect(trace.status()).toBe(405);
+  const auditor = await makeUser({ roles: ['Auditor'] });
+  await signIn(page, auditor);
+  const res = await page.request.get('/api/audit/export?format=csv&action=a%00b');
+  expect(res.status()).toBe(400);
+  expect((await res.json()).error.message).toBe('action must not contain control characters');
+});
+
+test('[ASVS 2.2.1] [11.300(d)] past the rate, the sign-in route answers 429 with Retry-After', async ({ startServer, makeUser }) => {
+  const server = await startServer({ CUSTOS_AUTH_RATE_PER_MINUTE: '10' });
+  const user = await makeUser();
+  const post = async () => {
+    const csrf = await fetch(`${server.baseURL}/api/auth/csrf`);
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const cookie = (csrf.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+    return fetch(`${server.baseURL}/api/auth/callback/credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.baseURL, cookie },
+      body: new URLSearchParams({ employeeId: user.employeeId, password: 'wrong guess', csrfToken, json: 'true' }).toString(),
+      redirect: 'manual',
+    });
+  };
+  const statuses: number[] = [];
+  let retryAfter: string | null = null;
+  for (let i = 0; i < 30; i++) {
+    const r = await post();
+    statuses.push(r.status);
+    if (r.status === 429) retryAfter ??= r.headers.get('retry-after');
+  }
+  const limited = statuses.filter((s) => s === 429).length;
+  console.log(`429 rate over HTTP at 10/min, 30 sign-ins on one ID: ${limited}/30 = ${((limited / 30) * 100).toFixed(1)} %`);
+  expect(limited).toBeGreaterThanOrEqual(19);
+  expect(Number(retryAfter)).toBeGreaterThan(0);
+});
