@@ -1,3 +1,4 @@
+import { generateSync } from 'otplib';
 import { expect, test } from '../fixtures';
 
 const COOKIE = 'custos.session';
@@ -86,4 +87,25 @@ test('[ASVS 2.2.1] [11.300(d)] past the rate, the sign-in route answers 429 with
   console.log(`429 rate over HTTP at 10/min, 30 sign-ins on one ID: ${limited}/30 = ${((limited / 30) * 100).toFixed(1)} %`);
   expect(limited).toBeGreaterThanOrEqual(19);
   expect(Number(retryAfter)).toBeGreaterThan(0);
+});
+
+test('[11.300(d)] a wrong code at second-factor enrolment says "Wrong code", is audited and counts', async ({ page, makeUser, signIn, auditRows }) => {
+  const admin = await makeUser({ roles: ['Administrator'] });
+  await signIn(page, admin);
+  await expect(page).toHaveURL(/\/account\/mfa$/);
+  await page.getByRole('button', { name: 'Set up authenticator app' }).click();
+  const secret = (await page.getByTestId('mfa-secret').textContent())?.trim() ?? '';
+  const wrong = generateSync({ secret }) === '000000' ? '111111' : '000000';
+  await page.getByLabel(/^Code/).fill(wrong);
+  await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+  await expect(page.getByRole('main').getByRole('alert')).toHaveText('Wrong code');
+  await expect(page.getByTestId('mfa-secret')).toHaveText(secret);
+  await page.screenshot({ path: 'test-results/mfa-wrong-code.png', fullPage: true });
+  const failed = await auditRows('auth.mfa_enrol_failed', admin.id);
+  expect(failed).toHaveLength(1);
+  expect(failed[0].new_value).toMatchObject({ failedAttempts: 1 });
+  // The right code still works afterwards.
+  await page.getByLabel(/^Code/).fill(generateSync({ secret }));
+  await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+  await expect(page.getByTestId('recovery-codes').getByRole('listitem')).toHaveCount(10);
 });
