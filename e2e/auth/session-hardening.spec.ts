@@ -52,6 +52,24 @@ test('[ASVS 7.2.4] [ASVS 7.4] a new sign-in in this browser ends the older sessi
   }
 });
 
+test('[11.10(e)] [seed 003] the sign-in event records the socket address and user agent; a forged X-Forwarded-For is not stored', async ({
+  page,
+  baseURL,
+  makeUser,
+  auditRows,
+}) => {
+  const user = await makeUser();
+  const { csrfToken } = await (await page.request.get('/api/auth/csrf')).json();
+  const r = await page.request.post('/api/auth/callback/credentials', {
+    form: { employeeId: user.employeeId, password: user.password, csrfToken, json: 'true' },
+    headers: { origin: baseURL!, 'x-forwarded-for': '<script>', 'user-agent': 'Custos e2e agent' },
+  });
+  expect(r.status()).toBe(200);
+  const [ev] = (await auditRows('auth.sign_in')).filter((e) => e.actor_id === user.employeeId);
+  expect(ev.new_value).toMatchObject({ ip: '127.0.0.1', userAgent: 'Custos e2e agent' });
+  expect(JSON.stringify(ev)).not.toContain('<script>');
+});
+
 test('[11.10(a)] TRACE is a 405 and a NUL byte in an audit filter is a 400', async ({ page, makeUser, signIn }) => {
   const trace = await page.request.fetch('/', { method: 'TRACE' });
   expect(trace.status()).toBe(405);

@@ -22,3 +22,14 @@ describe('client address', () => {
     expect(cleanUserAgent('x'.repeat(400))).toHaveLength(300);
   });
 });
+
+describe('socket address on the chain', () => {
+  it('[11.10(e)] a client-sent X-Forwarded-For cannot hide the peer that connected', async () => {
+    const { appendSocketAddress } = await import('@/lib/http/node-server-guard');
+    const req = { headers: { 'x-forwarded-for': '<script>, 203.0.113.9' } as Record<string, string | string[] | undefined>, socket: { remoteAddress: '192.0.2.44' } };
+    appendSocketAddress(req as never);
+    expect(req.headers['x-forwarded-for']).toBe('<script>, 203.0.113.9, 192.0.2.44');
+    expect(clientAddress(req.headers['x-forwarded-for'] as string, new Set())).toBe('192.0.2.44');
+    expect(clientAddress(req.headers['x-forwarded-for'] as string, new Set(['192.0.2.44']))).toBe('203.0.113.9');
+  });
+});
