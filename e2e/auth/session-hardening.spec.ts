@@ -70,9 +70,11 @@ test('[11.10(e)] [seed 003] the sign-in event records the socket address and use
   expect(JSON.stringify(ev)).not.toContain('<script>');
 });
 
-test('[11.10(a)] TRACE is a 405 and a NUL byte in an audit filter is a 400', async ({ page, makeUser, signIn }) => {
+test('[11.10(a)] TRACE is a 405, a malformed server-action body and a NUL byte in an audit filter are 400', async ({ page, baseURL, makeUser, signIn }) => {
   const trace = await page.request.fetch('/', { method: 'TRACE' });
   expect(trace.status()).toBe(405);
+  const action = await page.request.post('/login', { headers: { 'next-action': 'ab'.repeat(21), 'content-type': 'text/plain;charset=UTF-8', origin: baseURL! }, data: '{not json' });
+  expect(action.status()).toBe(400);
   const auditor = await makeUser({ roles: ['Auditor'] });
   await signIn(page, auditor);
   const res = await page.request.get('/api/audit/export?format=csv&action=a%00b');
