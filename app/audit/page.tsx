@@ -64,8 +64,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     chainError = { field: 'chain', message: e.message };
   }
   const chains = await listAuditChains(getDb(), user);
-  // 11.10(b): exports that started over a minute ago and have no completion in the chain.
-  const unfinished = await unfinishedExports(getDb(), { olderThanS: 60 });
+  // 11.10(b): exports that started and have no completion in the chain (running, or stopped).
+  const unfinished = await unfinishedExports(getDb());
   const before = cursor(sp, 'before');
   const after = cursor(sp, 'after');
   const error = !parsed.ok ? parsed : chainError ?? (typeof before === 'object' ? before : typeof after === 'object' ? after : null);
@@ -147,7 +147,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             <strong className="font-semibold">
               {unfinished.length} export{unfinished.length === 1 ? '' : 's'} started without a recorded completion
             </strong>{' '}
-            (stopped midway, or a completion still waiting to be appended):{' '}
+            (still running, stopped midway, or a completion waiting for its retry):{' '}
             {unfinished
               .slice(0, 5)
               .map((u) => `${u.format ?? 'export'} by ${u.actorId} at ${u.startedAt.toISOString().slice(0, 19).replace('T', ' ')} UTC (seq ${u.seq})`)
