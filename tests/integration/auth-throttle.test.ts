@@ -6,7 +6,9 @@ import type * as TPasswordHash from '@/lib/auth/password-hash';
 import { verifyPassword } from '@/lib/auth/password-hash';
 import { hitThrottle, resetThrottle, throttleKeys } from '@/lib/auth/throttle';
 import { unlockSession } from '@/lib/auth/unlock-session';
+import { signRecord } from '@/lib/esign/sign-record';
 import { toErrorResponse } from '@/lib/http/error-response';
+import { createRecord } from '@/lib/records/create-record';
 import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
 import { makeUser, sessionUser } from '@/tests/helpers/users';
 
@@ -95,6 +97,23 @@ describe('rate limit in front of the lockout', () => {
     await expect(unlockSession(t.db, s.sessionId, 'wrong 2')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const before = hashes();
     const e = await unlockSession(t.db, s.sessionId, u.password).catch((x: unknown) => x);
+    expect(hashes()).toBe(before);
+    const res = toErrorResponse(e);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('[ASVS 2.2.1] [11.200(a)] signing past the rate is a 429 with Retry-After, unhashed', async () => {
+    process.env.CUSTOS_AUTH_RATE_PER_MINUTE = '2';
+    const author = await makeUser(t.db);
+    const s = await sessionUser(t.db, author);
+    resetThrottle();
+    const rec = await createRecord(t.db, s, { kind: 'document', content: { title: 'SOP 9', documentNumber: 'SOP-9', revision: 'A', body: 'Text' } });
+    const sign = (password: string) => signRecord(t.db, s, { recordId: rec.id, version: 1, transition: 'submit', meaning: 'AUTHORSHIP', employeeId: author.employeeId, password });
+    await expect(sign('wrong 1')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(sign('wrong 2')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const before = hashes();
+    const e = await sign(author.password).catch((x: unknown) => x);
     expect(hashes()).toBe(before);
     const res = toErrorResponse(e);
     expect(res.status).toBe(429);
