@@ -1,8 +1,10 @@
+import '@/lib/config/check-at-start';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { createCheckpoint } from '@/lib/audit/create-checkpoint';
 import { runVerification, verificationProblems } from '@/lib/audit/run-verification';
+import { unfinishedExports } from '@/lib/audit/export/export-completion';
 import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { DatabaseUnreachableError, resolveDatabase, withClient } from '@/lib/db/resolve-database';
@@ -99,7 +101,15 @@ async function main(argv: string[]): Promise<number> {
         const sigs = `; ${r.signatures.checked} signatures checked`;
         const problems = verificationProblems(r);
         const text = [r.ok ? `OK chain ${r.chainId}: ${r.count} events, head seq ${r.headSeq} hash ${r.headHash}${cp}${sigs}` : problems.join('\n'), ...r.warnings.map((w) => `WARNING: ${w}`)].join('\n');
-        print(out, r, text);
+        // 11.10(b): exports that started and have no completion in the chain (still running, or stopped).
+        const unfinished = await unfinishedExports(prisma, { olderThanS: 60 });
+        const tail = unfinished.length
+          ? `\n${unfinished.length} export(s) started without a recorded completion: ${unfinished
+              .slice(0, 20)
+              .map((u) => `${u.exportId} (${u.format ?? '?'} by ${u.actorId}, started ${u.startedAt.toISOString()}, chain ${u.chainId} seq ${u.seq})`)
+              .join('; ')}`
+          : '';
+        print(out, { ...r, unfinishedExports: unfinished }, text + tail);
         return r.ok ? 0 : 1;
       } finally {
         await prisma.$disconnect();

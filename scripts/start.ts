@@ -1,3 +1,4 @@
+import '@/lib/config/check-at-start';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+import '@/lib/config/check-at-start';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createDb } from '@/lib/db/client';
@@ -7,6 +8,8 @@ import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { startAlertJobs } from '@/lib/alerts/start-alert-jobs';
 import { startBackupSchedule } from '@/lib/backup/start-backup-schedule';
+import { startExportCompletionRetry } from '@/lib/audit/export/start-export-retry';
+import { startChangeRequestExpiry } from '@/lib/change-requests/start-expiry-schedule';
 import { startBrokerOperations } from '@/lib/broker/start-broker-operations';
 import { serveWorkerMetrics } from '@/lib/metrics/serve-metrics';
 import { logger } from '@/lib/log/logger';
@@ -82,13 +85,15 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
   const backups = startBackupSchedule(prisma, { ownerUrl: db.ownerUrl, env, log });
   // Every long-running process takes part in checkpointing (one signer at a time per chain).
   const checkpoints = startCheckpointSigner(prisma, { policy: checkpointPolicy(env), log });
+  const crExpiry = startChangeRequestExpiry(prisma, { env, log });
+  const exportRetry = startExportCompletionRetry(prisma, { env, log });
   return {
     subs,
     async stop() {
       clearInterval(commLoss);
       clearInterval(stats);
       checkpoints.stop();
-      await Promise.all([alerts.stop(), backups.stop(), broker.stop(), metrics.close()]);
+      await Promise.all([alerts.stop(), backups.stop(), crExpiry.stop(), exportRetry.stop(), broker.stop(), metrics.close()]);
       await Promise.all(subs.map((s) => s.stop()));
       const committed = subs.reduce((a, s) => a + s.stats.committed, 0);
       log(`stopped: committed ${committed} message(s) in ${subs.reduce((a, s) => a + s.stats.batches, 0)} batch(es)`);

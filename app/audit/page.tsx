@@ -12,6 +12,7 @@ import { buttonClassName } from '@/components/ui/button-link';
 import { PageHeader } from '@/components/ui/page-header';
 import { FILTER_KEYS, filterToQuery, parseAuditFilter } from '@/lib/audit/audit-filter';
 import { formatFilter } from '@/lib/audit/export/format-filter';
+import { unfinishedExports } from '@/lib/audit/export/export-completion';
 import { chainParam } from '@/lib/audit/chain-param';
 import { defaultChainId } from '@/lib/audit/chain-id';
 import { listAuditChains } from '@/lib/audit/list-audit-chains';
@@ -67,6 +68,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     chainError = { field: 'chain', message: e.message };
   }
   const chains = await listAuditChains(getDb(), user);
+  // 11.10(b): exports that started and have no completion in the chain (running, or stopped).
+  const unfinished = await unfinishedExports(getDb());
   const before = cursor(sp, 'before');
   const after = cursor(sp, 'after');
   const error = !parsed.ok ? parsed : chainError ?? (typeof before === 'object' ? before : typeof after === 'object' ? after : null);
@@ -144,6 +147,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               </a>
             ))}
           </nav>
+        )}
+        {unfinished.length > 0 && (
+          <Alert tone="warn">
+            <strong className="font-semibold">
+              {unfinished.length} export{unfinished.length === 1 ? '' : 's'} started without a recorded completion
+            </strong>{' '}
+            (still running, stopped midway, or a completion waiting for its retry):{' '}
+            {unfinished
+              .slice(0, 5)
+              .map((u) => `${u.format ?? 'export'} by ${u.actorId} at ${u.startedAt.toISOString().slice(0, 19).replace('T', ' ')} UTC (seq ${u.seq})`)
+              .join('; ')}
+            {unfinished.length > 5 ? '; …' : ''}
+          </Alert>
         )}
         <AuditFilters values={values} dir={dir} errorField={error?.field} errorText={errorText} chain={chainId === defaultChainId() ? undefined : chainId} />
         {error ? (

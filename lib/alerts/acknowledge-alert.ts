@@ -5,7 +5,7 @@ import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
-import { checkSigner } from '@/lib/esign/check-signer';
+import { checkSigner, signerError } from '@/lib/esign/check-signer';
 import { canonicalContent } from '@/lib/records/content-hash';
 import { requirePermission } from '@/lib/rbac/require-permission';
 
@@ -60,7 +60,7 @@ export async function acknowledgeAlert(db: TDb, user: TCurrentUser, input: unkno
   if (alert.userId === user.id) throw new AppError('FORBIDDEN', 'An alert about your own account is acknowledged by someone else');
 
   const signer = await db.$transaction((tx) => checkSigner(tx, user, req, { contextRef }));
-  if (!signer.ok) throw new AppError(signer.locked ? 'LOCKED' : 'BAD_REQUEST', signer.message, signer.locked ? undefined : { password: signer.message });
+  if (!signer.ok) throw signerError(signer);
 
   return db.$transaction(async (tx) => {
     const now = await tx.securityAlert.findUnique({ where: { id }, select: ALERT_SELECT });
@@ -93,7 +93,6 @@ export async function acknowledgeAlert(db: TDb, user: TCurrentUser, input: unkno
     const at = new Date(ev.occurredAt);
     const done = await tx.securityAlert.updateMany({ where: { id, acknowledgedAt: null }, data: { acknowledgedAt: at, acknowledgedById: user.id } });
     if (done.count !== 1) throw new AppError('CONFLICT', 'This alert is already acknowledged');
-    await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
     await tx.session.update({ where: { id: user.sessionId }, data: { signedAt: at }, select: { id: true } });
     return { alertId: req.alertId, acknowledgedAt: ev.occurredAt, auditSeq: ev.seq.toString() };
   });

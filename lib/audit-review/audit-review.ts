@@ -182,7 +182,6 @@ export async function closeReview(db: TDb, user: TCurrentUser, input: unknown) {
       },
     });
     if (done.count !== 1) throw new AppError('CONFLICT', `${r.number} was closed meanwhile`);
-    await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
     return { number: r.number, signedAt, auditSeq: ev.seq };
   });
 }

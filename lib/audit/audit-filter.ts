@@ -58,6 +58,10 @@ export function parseAuditFilter(params: URLSearchParams | Record<string, string
     return Array.isArray(v) ? v[0] : (v ?? undefined);
   };
   const raw = Object.fromEntries(FILTER_KEYS.map((k) => [k, get(k) ?? undefined]));
+  // Control characters (a NUL byte above all: PostgreSQL text refuses it) are bad input, a 400.
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v === 'string' && /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v)) return { ok: false, field: k, message: `${k} must not contain control characters` };
+  }
   const r = ZAuditFilter.safeParse(raw);
   if (r.success) return { ok: true, filter: r.data };
   const issue = r.error.issues[0];

@@ -1,24 +1,25 @@
-// Identity settings, read from the environment (documented in the README). Defaults follow
-// 21 CFR 11.300 as Custos's product model maps it: 3 failures lock, 120 s idle lock, 90-day
-// password expiry, 12 h absolute session age.
-function int(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min} (got "${raw}")`);
-  return n;
-}
+import { config } from '@/lib/config/env';
 
+// Identity settings, from the one validated configuration (lib/config/env.ts, documented in the
+// README). Defaults follow 21 CFR 11.300 as Custos's product model maps it: 3 failures lock,
+// 120 s idle lock, 90-day password expiry, 12 h absolute session age.
 export function authConfig() {
+  const c = config();
   return {
-    lockoutThreshold: int('CUSTOS_LOCKOUT_THRESHOLD', 3, 1),
-    idleTimeoutS: int('CUSTOS_IDLE_TIMEOUT_S', 120, 5),
-    activityThrottleS: int('CUSTOS_ACTIVITY_THROTTLE_S', 30, 1),
-    sessionMaxHours: int('CUSTOS_SESSION_MAX_HOURS', 12, 1),
-    passwordExpiryDays: int('CUSTOS_PASSWORD_EXPIRY_DAYS', 90, 0),
-    passwordHistory: int('CUSTOS_PASSWORD_HISTORY', 5, 0),
+    lockoutThreshold: c.CUSTOS_LOCKOUT_THRESHOLD,
+    idleTimeoutS: c.CUSTOS_IDLE_TIMEOUT_S,
+    activityThrottleS: c.CUSTOS_ACTIVITY_THROTTLE_S,
+    sessionMaxHours: c.CUSTOS_SESSION_MAX_HOURS,
+    passwordExpiryDays: c.CUSTOS_PASSWORD_EXPIRY_DAYS,
+    passwordHistory: c.CUSTOS_PASSWORD_HISTORY,
+    /** Attempts a minute per source address and per employee ID before 429 (0: no limit). */
+    ratePerMinute: c.CUSTOS_AUTH_RATE_PER_MINUTE,
+    /** 0: a locked account stays locked until an administrator unlocks it; n: released after n minutes. */
+    lockoutMinutes: c.CUSTOS_LOCKOUT_MINUTES,
+    /** How long failures of an unknown employee ID are remembered. */
+    unknownIdMemoryMinutes: c.CUSTOS_UNKNOWN_ID_MEMORY_MINUTES,
     /** 11.200(a)(1)(i): after one full signing, later signings in the same unlocked session need only the password. */
-    continuousSessionSigning: process.env.CUSTOS_CONTINUOUS_SESSION_SIGNING === '1',
+    continuousSessionSigning: c.CUSTOS_CONTINUOUS_SESSION_SIGNING,
   };
 }
 export type TAuthConfig = ReturnType<typeof authConfig>;

@@ -3,10 +3,9 @@ import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
 import { authConfig } from '@/lib/auth/auth-config';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
-import { loadUserForAttempt } from '@/lib/auth/load-user-for-attempt';
+import { attemptCredential } from '@/lib/auth/attempt-credential';
 import { hashPassword, verifyPassword } from '@/lib/auth/password-hash';
 import { PASSWORD_INPUT_LIMIT, checkPasswordPolicy } from '@/lib/auth/password-policy';
-import { recordCredentialFailure } from '@/lib/auth/record-failure';
 import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 
@@ -37,18 +36,17 @@ export async function changePassword(db: TDb, user: TCurrentUser, input: TChange
 
   const outcome = await db.$transaction(
     async (tx) => {
-      const u = await loadUserForAttempt(tx, { id: user.id });
-      if (!u || u.status !== 'active') return 'ended' as const;
-      if (u.lockedAt) return 'locked' as const;
-      if (!(await verifyPassword(u.passwordHash, current))) {
-        const locked = await recordCredentialFailure(tx, u, {
-          threshold: cfg.lockoutThreshold,
-          action: 'auth.password_change_failed',
-          reason: 'wrong current password',
-          sessionId: user.sessionId,
-        });
-        return locked ? ('locked' as const) : ('wrong' as const);
+      const r = await attemptCredential(tx, {
+        by: { id: user.id },
+        failureAction: 'auth.password_change_failed',
+        sessionId: user.sessionId,
+        verify: async (u) => ((await verifyPassword(u.passwordHash, current)) ? { ok: true } : { ok: false, reason: 'wrong current password' }),
+      });
+      if (!r.ok) {
+        if (r.code === 'UNKNOWN' || r.code === 'DISABLED') return 'ended' as const;
+        return r.code === 'LOCKED' ? ('locked' as const) : ('wrong' as const);
       }
+      const u = r.user;
       const history = await tx.passwordHistory.findMany({
         where: { userId: u.id },
         orderBy: { createdAt: 'desc' },
@@ -62,7 +60,7 @@ export async function changePassword(db: TDb, user: TCurrentUser, input: TChange
       await tx.passwordHistory.create({ data: { userId: u.id, passwordHash: u.passwordHash }, select: { id: true } });
       await tx.user.update({
         where: { id: u.id },
-        data: { passwordHash: newHash, passwordChangedAt: now, mustChangePassword: false, failedAttempts: 0, updatedAt: now },
+        data: { passwordHash: newHash, passwordChangedAt: now, mustChangePassword: false, updatedAt: now },
         select: { id: true },
       });
       await appendAudit(tx, [

@@ -1,9 +1,7 @@
-import { authConfig } from '@/lib/auth/auth-config';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
-import { loadUserForAttempt } from '@/lib/auth/load-user-for-attempt';
+import { attemptCredential } from '@/lib/auth/attempt-credential';
 import { verifyPassword } from '@/lib/auth/password-hash';
 import { PASSWORD_INPUT_LIMIT } from '@/lib/auth/password-policy';
-import { recordCredentialFailure } from '@/lib/auth/record-failure';
 import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { isPermission, type TPermission } from '@/lib/rbac/permissions';
@@ -15,25 +13,23 @@ import { isPermission, type TPermission } from '@/lib/rbac/permissions';
  * session: its "session" is the invocation, named in the trail as `cli:<pid>`.
  */
 export async function cliPerson(db: TDb, employeeId: string, password: string): Promise<TCurrentUser> {
-  const cfg = authConfig();
   const sessionId = `cli:${process.pid}`;
   const outcome = await db.$transaction(
     async (tx) => {
-      const u = await loadUserForAttempt(tx, { employeeId });
-      if (!u) return { ok: false as const, message: `No user with employee ID ${employeeId}` };
-      if (u.status !== 'active') return { ok: false as const, message: 'Account disabled — contact an administrator' };
-      if (u.lockedAt) return { ok: false as const, message: 'Account locked — contact an administrator' };
-      if (password && password.length <= PASSWORD_INPUT_LIMIT && (await verifyPassword(u.passwordHash, password))) {
-        if (u.failedAttempts) await tx.user.update({ where: { id: u.id }, data: { failedAttempts: 0 }, select: { id: true } });
-        return { ok: true as const, id: u.id };
-      }
-      const locked = await recordCredentialFailure(tx, u, {
-        threshold: cfg.lockoutThreshold,
-        action: 'auth.cli_failed',
-        reason: 'wrong password for --as on the command line',
+      const r = await attemptCredential(tx, {
+        by: { employeeId },
+        failureAction: 'auth.cli_failed',
         sessionId,
+        unknown: { password },
+        verify: async (u) =>
+          password && password.length <= PASSWORD_INPUT_LIMIT && (await verifyPassword(u.passwordHash, password))
+            ? { ok: true }
+            : { ok: false, reason: 'wrong password for --as on the command line' },
       });
-      return { ok: false as const, message: locked ? 'Account locked — contact an administrator' : 'Wrong password for --as' };
+      if (r.ok) return { ok: true as const, id: r.user.id };
+      const message =
+        r.code === 'LOCKED' || r.code === 'DISABLED' ? 'Account locked — contact an administrator' : 'Wrong password for --as, or no such employee ID';
+      return { ok: false as const, message };
     },
     { maxWait: 60_000, timeout: 60_000 },
   );

@@ -1,10 +1,12 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { config } from '@/lib/config/env';
 
 // 21 CFR 11.300: password rules. Limits are configurable (README); nothing is ever truncated:
 // the whole password is checked and hashed.
-export const PASSWORD_MIN = Number(process.env.CUSTOS_PASSWORD_MIN_LENGTH ?? 12);
-export const PASSWORD_MAX = Math.max(64, Number(process.env.CUSTOS_PASSWORD_MAX_LENGTH ?? 128));
+// Validated (lib/config/env.ts): a non-numeric value stops the process instead of becoming NaN.
+export const PASSWORD_MIN = config().CUSTOS_PASSWORD_MIN_LENGTH;
+export const PASSWORD_MAX = Math.max(PASSWORD_MIN, config().CUSTOS_PASSWORD_MAX_LENGTH);
 /** Inputs longer than this are refused before any hashing (a 10 MB password costs nothing). */
 export const PASSWORD_INPUT_LIMIT = PASSWORD_MAX * 4;
 

@@ -11,7 +11,7 @@ import type { TCrKind } from '@/lib/change-requests/kinds';
 import { changeRequestMachine, type TCrEvent, type TCrStatus } from '@/lib/change-requests/machine';
 import { explainRefusal } from '@/lib/change-requests/rules';
 import type { TDb, TTx } from '@/lib/db/client';
-import { checkSigner } from '@/lib/esign/check-signer';
+import { checkSigner, signerError } from '@/lib/esign/check-signer';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
 import { requirePermission } from '@/lib/rbac/require-permission';
@@ -71,7 +71,7 @@ export async function decideChangeRequest(db: TDb, user: TCurrentUser, input: un
 
   // Both signature components; a failure counts toward lockout and is committed.
   const signer = await db.$transaction((tx) => checkSigner(tx, user, req, { contextRef }), { maxWait: 60_000, timeout: 60_000 });
-  if (!signer.ok) throw new AppError(signer.locked ? 'LOCKED' : 'BAD_REQUEST', signer.message, signer.locked ? undefined : { password: signer.message });
+  if (!signer.ok) throw signerError(signer);
 
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
@@ -110,22 +110,6 @@ async function decideInTx(
     throw new AppError('CONFLICT', 'The stored request no longer matches its hash; it cannot be decided. Report this to QA.');
   }
 
-  // Compare-and-swap: the first writer wins; the others re-read and see the new state.
-  const now = new Date();
-  const swapped = await tx.changeRequest.updateMany({
-    where: { id: row.id, version: row.version },
-    data: {
-      status: next.value as TCrStatus,
-      approverIds: next.context.approverIds,
-      deciderIds: next.context.deciderIds,
-      requiredApprovals: required,
-      decidedAt: next.value === 'submitted' ? null : now,
-      version: { increment: 1 },
-      updatedAt: now,
-    },
-  });
-  if (swapped.count !== 1) throw new CasConflict();
-
   const meaning = req.decision === 'approve' ? 'APPROVAL' : 'REJECTION';
   const role = signer.roles.join(', ') || '(no role)';
   const decisionId = randomUUID();
@@ -141,6 +125,23 @@ async function decideInTx(
       contextRef,
     },
   ]);
+  // Compare-and-swap: the first writer wins; the others re-read and see the new state (the event
+  // above goes with the rollback). One clock: the decision time is the time of its audit event.
+  const now = new Date(ev.occurredAt);
+  const swapped = await tx.changeRequest.updateMany({
+    where: { id: row.id, version: row.version },
+    data: {
+      status: next.value as TCrStatus,
+      approverIds: next.context.approverIds,
+      deciderIds: next.context.deciderIds,
+      requiredApprovals: required,
+      decidedAt: next.value === 'submitted' ? null : now,
+      version: { increment: 1 },
+      updatedAt: now,
+    },
+  });
+  if (swapped.count !== 1) throw new CasConflict();
+
   await tx.changeRequestDecision.create({
     data: {
       id: decisionId,
@@ -152,7 +153,7 @@ async function decideInTx(
       decision: req.decision,
       meaning,
       reason: req.reason || null,
-      signedAt: new Date(ev.occurredAt),
+      signedAt: now,
       contextRef,
       payloadHash: Buffer.from(req.payloadHash, 'hex'),
       auditChainId: ev.chainId,
@@ -174,12 +175,7 @@ async function decideInTx(
     const [final] = transition(changeRequestMachine, next, applied.ok ? { type: 'APPLIED' } : { type: 'APPLY_FAILED', reason: applied.reason });
     status = final.value as TCrStatus;
     failureReason = final.context.failureReason;
-    await tx.changeRequest.update({
-      where: { id: row.id },
-      data: { status, appliedAt: applied.ok ? now : null, failureReason, secretEnc: applied.ok ? (applied.secretEnc ?? null) : null, version: { increment: 1 } },
-      select: { id: true },
-    });
-    await appendAudit(tx, [
+    const [applyEv] = await appendAudit(tx, [
       {
         actor: { type: 'system', id: 'system:change-control', name: 'Custos change control' },
         action: applied.ok ? 'change_request.apply' : 'change_request.apply_failed',
@@ -190,6 +186,11 @@ async function decideInTx(
         contextRef: `ChangeRequest:${row.id}`,
       },
     ]);
+    await tx.changeRequest.update({
+      where: { id: row.id },
+      data: { status, appliedAt: applied.ok ? new Date(applyEv.occurredAt) : null, failureReason, secretEnc: applied.ok ? (applied.secretEnc ?? null) : null, version: { increment: 1 } },
+      select: { id: true },
+    });
   }
   return { status, decisionId, failureReason };
 }

@@ -15,7 +15,7 @@ import { assertDeviceFree } from '@/lib/devices/register-device';
 import { deviceKeyState } from '@/lib/devices/rotate-device-key';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
-import { checkSigner, type TSignerCheck } from '@/lib/esign/check-signer';
+import { checkSigner, signerError, type TSignerCheck } from '@/lib/esign/check-signer';
 import { requirePermission } from '@/lib/rbac/require-permission';
 import { lockSiteState, refuseUnlessCommissioning, siteState } from '@/lib/site/site-state';
 import { checkEvidence, storeEvidence, type TEvidenceFile } from '@/lib/users/identity-evidence';
@@ -84,7 +84,7 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
       maxWait: 60_000,
       timeout: 60_000,
     });
-    if (!s.ok) throw new AppError(s.locked ? 'LOCKED' : 'BAD_REQUEST', s.message, s.locked ? undefined : { password: s.message });
+    if (!s.ok) throw signerError(s);
     signer = s.signer;
   }
 
@@ -302,7 +302,6 @@ async function commissionInTx(
     data: { status: 'applied', decidedAt: at, appliedAt: at, updatedAt: at, secretEnc: applied.secretEnc ?? null, deciderIds: [user.id], version: { increment: 1 } },
     select: { id: true },
   });
-  await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
   return { id: cr.id, number: cr.number, requiredApprovals: cr.approvals, applied: true };
 }
 

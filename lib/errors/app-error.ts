@@ -7,6 +7,7 @@ export type TAppErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'LOCKED'
+  | 'RATE_LIMITED'
   | 'UNAVAILABLE'
   | 'CONFIG';
 
@@ -17,6 +18,7 @@ const STATUS: Record<TAppErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   LOCKED: 423,
+  RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   CONFIG: 500,
 };
@@ -24,12 +26,15 @@ const STATUS: Record<TAppErrorCode, number> = {
 export class AppError extends Error {
   readonly code: TAppErrorCode;
   readonly fields?: Record<string, string>;
+  /** RATE_LIMITED: seconds until a new attempt is accepted (the Retry-After header). */
+  readonly retryAfterS?: number;
 
-  constructor(code: TAppErrorCode, message: string, fields?: Record<string, string>) {
+  constructor(code: TAppErrorCode, message: string, fields?: Record<string, string>, retryAfterS?: number) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.fields = fields;
+    this.retryAfterS = retryAfterS;
   }
 
   get status(): number {

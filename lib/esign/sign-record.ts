@@ -5,7 +5,8 @@ import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb, TTx } from '@/lib/db/client';
 import { auditRefusedSigning } from '@/lib/esign/audit-refused-signing';
-import { checkSigner } from '@/lib/esign/check-signer';
+import { checkSigner, signerError } from '@/lib/esign/check-signer';
+import { sessionRef } from '@/lib/auth/session-ref';
 import { recordContextRef } from '@/lib/esign/manifestation';
 import { isMeaning, type TSignatureMeaning } from '@/lib/esign/meanings';
 import { checkSegregation } from '@/lib/esign/sod-rules';
@@ -34,7 +35,7 @@ export interface TSignResult {
   contextRef: string;
 }
 
-type TOutcome = { ok: true; result: TSignResult } | { ok: false; code: TAppErrorCode; message: string; field?: string };
+type TOutcome = { ok: true; result: TSignResult } | { ok: false; code: TAppErrorCode; message: string; field?: string; retryAfterS?: number };
 
 /**
  * Signs one version of a record and moves it through its lifecycle (21 CFR 11.50, 11.70, 11.200).
@@ -63,7 +64,7 @@ export async function signRecord(db: TDb, user: TCurrentUser, input: unknown): P
   }
   const req = p.data;
   const outcome = await db.$transaction((tx) => signInTx(tx, user, req), { maxWait: 60_000, timeout: 60_000 });
-  if (!outcome.ok) throw new AppError(outcome.code, outcome.message, outcome.field ? { [outcome.field]: outcome.message } : undefined);
+  if (!outcome.ok) throw new AppError(outcome.code, outcome.message, outcome.field ? { [outcome.field]: outcome.message } : undefined, outcome.retryAfterS);
   return outcome.result;
 }
 
@@ -116,7 +117,10 @@ async function signInTx(tx: TTx, user: TCurrentUser, req: z.output<typeof ZSignR
   if (block.length) return refuse('FORBIDDEN', trainingRefusal(block));
 
   const signer = await checkSigner(tx, user, req, { contextRef });
-  if (!signer.ok) return { ok: false, code: signer.locked ? 'LOCKED' : 'BAD_REQUEST', message: signer.message, field: signer.locked ? undefined : 'password' };
+  if (!signer.ok) {
+    const e = signerError(signer);
+    return { ok: false, code: e.code, message: e.message, field: e.fields ? 'password' : undefined, retryAfterS: e.retryAfterS };
+  }
 
   // Sign only what is really stored: content that no longer matches its hash is not signed.
   const hash = contentHashOf(version.contentCanonical);
@@ -168,7 +172,7 @@ async function signInTx(tx: TTx, user: TCurrentUser, req: z.output<typeof ZSignR
       contentHash: hash,
       auditChainId: ev.chainId,
       auditSeq: ev.seq,
-      sessionId: user.sessionId,
+      sessionId: sessionRef(user.sessionId),
     },
     select: { id: true },
   });
@@ -177,7 +181,6 @@ async function signInTx(tx: TTx, user: TCurrentUser, req: z.output<typeof ZSignR
     data: { status: t.to, updatedAt: signedAt, rowVersion: { increment: 1 } },
     select: { id: true },
   });
-  await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
   await tx.session.update({ where: { id: user.sessionId }, data: { signedAt }, select: { id: true } });
   return { ok: true, result: { signatureId: sig.id, status: t.to, signedAt, contextRef } };
 }

@@ -7,7 +7,10 @@ export function toErrorResponse(e: unknown): Response {
   if (isAppError(e)) {
     return Response.json(
       { error: { code: e.code, message: e.message, ...(e.fields ? { fields: e.fields } : {}) } },
-      { status: e.status, headers: { 'cache-control': 'no-store' } },
+      {
+        status: e.status,
+        headers: { 'cache-control': 'no-store', ...(e.retryAfterS !== undefined ? { 'retry-after': String(e.retryAfterS) } : {}) },
+      },
     );
   }
   const requestId = randomUUID();

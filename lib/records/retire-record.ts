@@ -25,22 +25,23 @@ export async function retireRecord(db: TDb, user: TCurrentUser, input: unknown):
     const rows = await tx.$queryRaw<Array<{ status: string }>>`SELECT status FROM records WHERE id = ${recordId}::uuid FOR UPDATE`;
     if (!rows[0]) throw new AppError('NOT_FOUND', 'Record not found');
     if (rows[0].status === 'retired') throw new AppError('CONFLICT', 'This record is already retired');
-    const now = new Date();
-    await tx.record.update({
-      where: { id: recordId },
-      data: { status: 'retired', retiredAt: now, retiredReason: reason, updatedAt: now, rowVersion: { increment: 1 } },
-      select: { id: true },
-    });
-    await appendAudit(tx, [
+    // One clock: the stored retirement time is the time of its audit event.
+    const [ev] = await appendAudit(tx, [
       {
         actor: userActor(user, user.sessionId),
         action: 'record.retire',
         entityType: 'Record',
         entityId: recordId,
         oldValue: { status: rows[0].status },
-        newValue: { status: 'retired', retiredAt: now.toISOString() },
+        newValue: { status: 'retired' },
         reason,
       },
     ]);
+    const at = new Date(ev.occurredAt);
+    await tx.record.update({
+      where: { id: recordId },
+      data: { status: 'retired', retiredAt: at, retiredReason: reason, updatedAt: at, rowVersion: { increment: 1 } },
+      select: { id: true },
+    });
   });
 }

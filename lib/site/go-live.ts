@@ -3,7 +3,7 @@ import { appendAudit } from '@/lib/audit/append-audit';
 import { userActor } from '@/lib/auth/actor';
 import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import type { TDb } from '@/lib/db/client';
-import { checkSigner } from '@/lib/esign/check-signer';
+import { checkSigner, signerError } from '@/lib/esign/check-signer';
 import { AppError } from '@/lib/errors/app-error';
 import { requirePermission } from '@/lib/rbac/require-permission';
 import { goLiveReadiness } from '@/lib/site/readiness';
@@ -35,7 +35,7 @@ export async function goLive(db: TDb, user: TCurrentUser, input: unknown): Promi
   if (refusal) throw new AppError('CONFLICT', refusal);
 
   const signer = await db.$transaction((tx) => checkSigner(tx, user, p.data, { contextRef: GO_LIVE_CONTEXT }), { maxWait: 60_000, timeout: 60_000 });
-  if (!signer.ok) throw new AppError(signer.locked ? 'LOCKED' : 'BAD_REQUEST', signer.message, signer.locked ? undefined : { password: signer.message });
+  if (!signer.ok) throw signerError(signer);
 
   return db.$transaction(
     async (tx) => {
@@ -60,7 +60,6 @@ export async function goLive(db: TDb, user: TCurrentUser, input: unknown): Promi
         data: { wentLiveAt, userId: user.id, employeeId: s.employeeId, printedName: s.displayName, reason: p.data.reason, auditChainId: ev.chainId, auditSeq: ev.seq },
         select: { id: true },
       });
-      await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
       return { wentLiveAt };
     },
     { maxWait: 60_000, timeout: 60_000 },

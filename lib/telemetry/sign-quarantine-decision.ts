@@ -51,7 +51,6 @@ export async function signQuarantineDecision(db: TDb, user: TCurrentUser, input:
   });
   // A completed signing: failures reset, and the session may sign on with the password alone.
   await db.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
     await tx.session.update({ where: { id: user.sessionId }, data: { signedAt: new Date() }, select: { id: true } });
   });
   return result;

@@ -176,7 +176,6 @@ export async function completeTraining(db: TDb, user: TCurrentUser, input: unkno
       },
       select: { id: true },
     });
-    await tx.user.update({ where: { id: user.id }, data: { failedAttempts: 0 }, select: { id: true } });
     return { signedAt: new Date(ev.occurredAt) };
   });
 }

@@ -121,7 +121,7 @@ describe('sessions', () => {
     expect(lookup.state).toBe('mfa_pending');
     const { secret, uri } = await startMfaEnrolment(t.db, lookup.user!);
     expect(uri).toMatch(/^otpauth:\/\/totp\/Custos:/);
-    await expect(confirmMfaEnrolment(t.db, lookup.user!, '000000')).rejects.toThrow('not valid');
+    await expect(confirmMfaEnrolment(t.db, lookup.user!, '000000')).rejects.toThrow('Wrong code');
     const { recoveryCodes } = await confirmMfaEnrolment(t.db, lookup.user!, generateSync({ secret }));
     expect(recoveryCodes).toHaveLength(10);
     expect((await getSessionUser(t.db, sid)).state).toBe('ok');

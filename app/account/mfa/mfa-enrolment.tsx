@@ -9,7 +9,9 @@ import { confirmMfaAction, startMfaAction, type TMfaState } from './actions';
 export function MfaEnrolment() {
   const [started, setStarted] = useState<TMfaState>({ step: 'start' });
   const [state, confirm, pending] = useActionState<TMfaState, FormData>(confirmMfaAction, started);
-  const current = state.step === 'start' ? started : state;
+  // The action's first state is the one of the first render (step 'start'): a refused code comes
+  // back on it, so its message is shown on the confirm step that is on screen.
+  const current = state.step === 'start' ? (state.error && started.step === 'confirm' ? { ...started, error: state.error } : started) : state;
 
   if (current.step === 'done') {
     return (

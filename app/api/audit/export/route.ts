@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parseAuditFilter } from '@/lib/audit/audit-filter';
 import { chainParam } from '@/lib/audit/chain-param';
-import { EXPORT_FORMATS, startAuditExport, type TExportFormat } from '@/lib/audit/export/run-export';
+import { EXPORT_FORMATS, refuseAuditExportUnlessPermitted, startAuditExport, type TExportFormat } from '@/lib/audit/export/run-export';
 import { requireUser } from '@/lib/auth/require-user';
 import { getDb } from '@/lib/db/client';
 import { getPgPool } from '@/lib/db/pg-pool';
@@ -14,7 +14,12 @@ export const dynamic = 'force-dynamic';
 export async function GET(req: Request) {
   try {
     const user = await requireUser();
-    if (!user.permissions.has('audit.read')) throw new AppError('FORBIDDEN', 'You do not have the permission audit.read');
+    // Authority first; a refusal is audited with what was asked for (as text, unparsed).
+    const asked = new URL(req.url).searchParams;
+    await refuseAuditExportUnlessPermitted(getDb(), user, {
+      format: asked.get('format') ?? 'csv',
+      filter: Object.fromEntries([...asked.entries()].filter(([k]) => k !== 'format').slice(0, 20).map(([k, v]) => [clean(k).slice(0, 40), clean(v).slice(0, 200)])),
+    });
     const params = new URL(req.url).searchParams;
     const format = params.get('format') ?? 'csv';
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new AppError('BAD_REQUEST', 'format must be csv, pdf or bundle', { format: 'invalid' });
@@ -41,4 +46,9 @@ export async function GET(req: Request) {
   } catch (e) {
     return toErrorResponse(e);
   }
+}
+
+/** Text as the trail can hold it (PostgreSQL text and JSON refuse NUL). */
+function clean(s: string): string {
+  return s.replace(/\u0000/g, '');
 }

@@ -4,6 +4,7 @@ import { getDb } from '@/lib/db/client';
 import { toErrorResponse } from '@/lib/http/error-response';
 import { readJsonObject } from '@/lib/http/json-body';
 import { assertSameOrigin } from '@/lib/http/same-origin';
+import { clientAddress } from '@/lib/http/client-address';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +14,7 @@ export async function POST(req: Request) {
     assertSameOrigin(req);
     const user = await requireUser({ allow: ['idle_locked', 'must_change_password', 'password_expired', 'mfa_pending'] });
     const body = await readJsonObject(req);
-    await unlockSession(getDb(), user.sessionId, body.password);
+    await unlockSession(getDb(), user.sessionId, body.password, { ip: clientAddress(req.headers.get('x-forwarded-for')) });
     return Response.json({ ok: true }, { headers: { 'cache-control': 'no-store' } });
   } catch (e) {
     return toErrorResponse(e);
