@@ -10,6 +10,7 @@ import { openKeyRequest, type TDeviceKeyRequest } from '@/lib/devices/key-reques
 import { insertDevice, prepareDevice, type TRegisterDevice } from '@/lib/devices/register-device';
 import { deviceKeyState, insertKeyVersion } from '@/lib/devices/rotate-device-key';
 import { isAppError } from '@/lib/errors/app-error';
+import { applyServiceAccountChange } from '@/lib/service-accounts/change';
 
 export type TApplyResult =
   | { ok: true; effect: Record<string, unknown>; secretEnc?: string }
@@ -138,6 +139,11 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
       return applyDeviceChange(tx, kind, cr, p);
     case 'broker.apply':
       return applyBrokerChange(tx, cr);
+    case 'service_account.create':
+    case 'service_account.rotate_key':
+    case 'service_account.update_scopes':
+    case 'service_account.disable':
+      return applyServiceAccountChange(tx, kind, cr, p);
   }
 }
 

@@ -34,6 +34,9 @@ export const PERMISSIONS = [
   'broker.manage',
   'backups.read',
   'backups.manage',
+  // Integration identities (lib/service-accounts): read the list, request their changes.
+  'service_accounts.read',
+  'service_accounts.manage',
   // Provisioning users and roles directly while the site is commissioning, and going live.
   'site.commission',
 ] as const;
