@@ -1,7 +1,11 @@
 import type { TAuditActor } from '@/lib/audit/events';
 
-/** How a person appears in the audit trail: employee ID, printed name and roles at that moment. */
-export function userActor(u: { employeeId: string; displayName: string; roles: string[] }, sessionId?: string | null): TAuditActor {
+/**
+ * How a person appears in the audit trail: employee ID, printed name and roles at that moment.
+ * A service account's caller carries its own actor (`service:<id>` with kid and jti, lib/api).
+ */
+export function userActor(u: { employeeId: string; displayName: string; roles: string[]; actor?: TAuditActor }, sessionId?: string | null): TAuditActor {
+  if (u.actor) return u.actor;
   return {
     type: 'user',
     id: u.employeeId,
