@@ -72,6 +72,14 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'POST /api/session/end': { who: 'anyone' },
   'POST /api/session/unlock': { who: 'signed-in' },
   'GET /api/telemetry/[id]/proof': needs('telemetry.read'),
+  // Integration API: a person's session or a service account's token (its scopes are its
+  // permissions, never a signing meaning); each checks what the UI checks.
+  'GET /api/v1/health': { who: 'anyone' },
+  'GET /api/v1/openapi.json': { who: 'anyone' },
+  'GET /api/v1/records': needs('records.read'),
+  'POST /api/v1/records': needs('records.create'),
+  'GET /api/v1/records/[id]': needs('records.read'),
+  'POST /api/v1/records/[id]/versions': needs('records.edit'),
 };
 
 /**

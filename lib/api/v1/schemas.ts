@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { RECORD_KINDS } from '@/lib/records/kinds';
+import { RECORD_STATUSES } from '@/lib/records/lifecycle';
+
+// The /api/v1 wire shapes: routes parse with these and the OpenAPI document is generated from
+// them (lib/api/v1/openapi.ts), so the document cannot describe something the routes do not do.
+
+export const ZProblem = z
+  .object({
+    type: z.string().describe('urn:custos:problem:<code>'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.record(z.string(), z.string()).optional().describe('What is wrong, by field'),
+    requestId: z.string().optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export const ZHealth = z
+  .object({ status: z.enum(['ok', 'degraded', 'down']), database: z.string(), version: z.string().optional() })
+  .loose()
+  .meta({ id: 'Health' });
+
+export const ZRecordListQuery = z
+  .object({
+    kind: z.enum(RECORD_KINDS).optional(),
+    status: z.enum(RECORD_STATUSES).optional(),
+    q: z.string().trim().max(100).optional().describe('Part of the title or number'),
+    updatedSince: z.iso.datetime({ offset: true }).optional().describe('RFC 3339; records changed at or after'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,200}$/)
+      .optional()
+      .describe('nextCursor of the previous page'),
+  })
+  .strict();
+
+export const ZRecordSummary = z
+  .object({
+    id: z.uuid(),
+    number: z.string(),
+    kind: z.enum(RECORD_KINDS),
+    title: z.string(),
+    status: z.enum(RECORD_STATUSES),
+    currentVersion: z.number().int(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'RecordSummary' });
+
+export const ZRecordPage = z
+  .object({ items: z.array(ZRecordSummary), nextCursor: z.string().nullable().describe('null on the last page') })
+  .meta({ id: 'RecordPage' });
+
+export const ZRecordId = z.uuid();
+
+export const ZRecord = z
+  .object({
+    id: z.uuid(),
+    number: z.string(),
+    kind: z.enum(RECORD_KINDS),
+    title: z.string(),
+    status: z.enum(RECORD_STATUSES),
+    currentVersion: z.number().int(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    retiredAt: z.iso.datetime().nullable(),
+    versions: z.array(
+      z.object({
+        version: z.number().int(),
+        content: z.record(z.string(), z.unknown()),
+        contentHash: z.string(),
+        reason: z.string().nullable(),
+        createdByName: z.string(),
+        createdAt: z.iso.datetime(),
+        intact: z.boolean(),
+      }),
+    ),
+    signatures: z.array(
+      z.object({
+        version: z.number().int(),
+        printedName: z.string(),
+        employeeId: z.string(),
+        meaning: z.string(),
+        transition: z.string(),
+        signedAt: z.iso.datetime(),
+        contentHash: z.string(),
+        validity: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'Record' });
+
+export const ZCreateRecord = z
+  .object({
+    kind: z.enum(RECORD_KINDS).describe('A kind people create (batch records come from their own flow)'),
+    content: z.record(z.string(), z.unknown()).describe('The fields of the kind, as the record form has them'),
+  })
+  .strict()
+  .meta({ id: 'CreateRecord' });
+
+export const ZNewVersion = z
+  .object({
+    baseVersion: z.number().int().positive().describe('The version this change was made from (optimistic lock)'),
+    reason: z.string().trim().min(3).max(2000),
+    content: z.record(z.string(), z.unknown()),
+  })
+  .strict()
+  .meta({ id: 'NewVersion' });
+
+export const ZCreated = z.object({ id: z.uuid(), number: z.string(), version: z.number().int() }).meta({ id: 'Created' });
+export const ZVersionCreated = z.object({ id: z.uuid(), version: z.number().int() }).meta({ id: 'VersionCreated' });
+
+/** A zod failure as a 400 with the fields named. */
+export function fieldsOf(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const i of error.issues) fields[i.path.length ? i.path.join('.') : 'body'] ??= i.message;
+  return fields;
+}
