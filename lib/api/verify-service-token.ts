@@ -58,7 +58,8 @@ export class TokenRefusal extends Error {
   }
 
   get wwwAuthenticate(): string {
-    const q = (s: string) => s.replace(/["\\]/g, "'");
+    // A header is ASCII (RFC 9110 field values); quotes and backslashes would end the string.
+    const q = (s: string) => s.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
     return `Bearer realm="custos-api", error="${this.error}", error_description="${q(this.description)}"${this.scope ? `, scope="${q(this.scope)}"` : ''}`;
   }
 }
@@ -195,7 +196,7 @@ async function verify(db: TDb, authorization: string | null, opts: { sourceIp?: 
   const exp = payload.exp!;
   const iat = payload.iat!;
   if (iat > now.getTime() / 1000 + CLOCK_SKEW_S) refuse('claim', 'The token was issued in the future (iat)');
-  if (exp - iat > account.maxTokenLifetimeS) refuse('lifetime', `exp − iat exceeds this account's max lifetime (${account.maxTokenLifetimeS} s)`);
+  if (exp - iat > account.maxTokenLifetimeS) refuse('lifetime', `exp - iat exceeds this account's max lifetime (${account.maxTokenLifetimeS} s)`);
   if (typeof payload.scope !== 'string' || !payload.scope.trim()) refuse('scope', 'The scope claim is empty');
   const asked = [...new Set(payload.scope.trim().split(/ +/))];
   const beyond = asked.filter((s) => !account.scopes.includes(s) || !isServiceScope(s));
