@@ -38,14 +38,23 @@ GRANT SELECT, INSERT, UPDATE ON service_accounts TO custos_app;
 GRANT SELECT, INSERT, UPDATE ON service_account_keys TO custos_app;
 GRANT SELECT, INSERT, DELETE ON service_token_jti TO custos_app;
 
--- Administrators read and manage service accounts (lib/rbac/builtin-roles.ts); audited on a site in use.
+-- Administrators read and manage service accounts (lib/rbac/builtin-roles.ts). On a site in use
+-- the role's change is audited with its whole permission list (what derived-state checks replay).
+CREATE TEMP TABLE service_grants_before ON COMMIT DROP AS
+  SELECT r.id, r.name, coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}') AS permissions
+    FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id WHERE r.name = 'Administrator' AND r.built_in GROUP BY r.id, r.name;
+
 INSERT INTO role_permissions (role_id, permission)
 SELECT r.id, p.permission FROM roles r
 JOIN (VALUES ('Administrator', 'service_accounts.read'), ('Administrator', 'service_accounts.manage')) AS p(role, permission) ON p.role = r.name AND r.built_in
 ON CONFLICT DO NOTHING;
 
 INSERT INTO migration_audit_outbox (action, entity_type, entity_id, old_value, new_value, reason)
-SELECT 'role.permissions_migrated', 'Role', r.id::text, NULL,
-       jsonb_build_object('name', r.name, 'added', jsonb_build_array('service_accounts.read', 'service_accounts.manage')),
+SELECT 'role.permissions_migrated', 'Role', b.id::text,
+       jsonb_build_object('name', b.name, 'permissions', to_jsonb(b.permissions)),
+       jsonb_build_object('name', b.name, 'permissions', to_jsonb(a.permissions)),
        'service accounts for the integration API: Administrator reads and manages them'
-  FROM roles r WHERE r.name = 'Administrator' AND r.built_in AND EXISTS (SELECT 1 FROM users);
+  FROM service_grants_before b
+  JOIN (SELECT r.id, coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}') AS permissions
+          FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id GROUP BY r.id) a ON a.id = b.id
+ WHERE a.permissions <> b.permissions AND EXISTS (SELECT 1 FROM users);
