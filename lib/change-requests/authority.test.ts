@@ -10,7 +10,7 @@ const facts = (roles: Record<string, readonly string[]> = BUILTIN_ROLE_PERMISSIO
 });
 
 describe('what a change request needs (lib/change-requests/authority.ts)', () => {
-  it('[4-eyes] one approver for creating, renaming, disabling, unlocking and resetting; two for privilege, roles, devices, broker and restore', () => {
+  it('[4-eyes] one approver for creating, renaming, disabling, unlocking and resetting; two for privilege, roles, devices, broker and restore; one for service accounts', () => {
     const table = Object.fromEntries(CR_KINDS.map((k) => [k, [baseApprovals(k), maxApprovals(k)]]));
     expect(table).toEqual({
       'user.create': [1, 2],
@@ -27,6 +27,11 @@ describe('what a change request needs (lib/change-requests/authority.ts)', () =>
       'device.register': [2, 2],
       'device.rotate_key': [2, 2],
       'broker.apply': [2, 2],
+      // A service account never holds a signing or administrative scope (lib/service-accounts/scopes.ts).
+      'service_account.create': [1, 1],
+      'service_account.rotate_key': [1, 1],
+      'service_account.update_scopes': [1, 1],
+      'service_account.disable': [1, 1],
     });
   });
 
