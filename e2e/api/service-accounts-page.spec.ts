@@ -19,7 +19,7 @@ test('[11.10(g)] [Annex 11 §12] the service account page lists each key with it
   await expect(page.getByRole('heading', { name: 'Service accounts', level: 1 })).toBeVisible();
   const k1 = page.getByTestId(`key-${id}-k1`);
   await expect(k1).toContainText('sha256:0123456789abcdef');
-  await expect(k1.locator('time')).toHaveAttribute('datetime', /^2026-12-01T10:00:00/);
+  await expect(k1.locator('td').nth(3).locator('time')).toHaveAttribute('datetime', /^2026-12-01T10:00:00/);
   await expect(page.getByTestId(`key-${id}-k2`)).toContainText('Never');
   await page.screenshot({ path: 'test-results/service-accounts-page.png', fullPage: true });
 
