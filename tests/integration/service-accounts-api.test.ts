@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET as listRecordsRoute, POST as createRecordRoute } from '@/app/api/v1/records/route';
 import { GET as getRecordRoute } from '@/app/api/v1/records/[id]/route';
 import { POST as newVersionRoute } from '@/app/api/v1/records/[id]/versions/route';
+import { GET as listDevicesRoute } from '@/app/api/v1/devices/route';
+import { GET as getDeviceRoute } from '@/app/api/v1/devices/[id]/route';
 import { apiAudience, verifyServiceToken } from '@/lib/api/verify-service-token';
 import { decideChangeRequest } from '@/lib/change-requests/decide-change-request';
 import { getChangeRequest } from '@/lib/change-requests/get-change-request';
@@ -248,6 +250,23 @@ describe('token verification', () => {
       await expect(signRecord(t.db, principal, { recordId: rec.id, version: 1, transition: 'submit', meaning, employeeId: principal.employeeId, password: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     }
     expect(await sql('SELECT id FROM signatures')).toEqual([]);
+  });
+
+  it('[11.10(g)] devices are read with devices.read only; an unknown device is a 404 problem', async () => {
+    const hist = `hist-${randomBytes(3).toString('hex')}`;
+    const key = ec();
+    await change('service_account.create', { id: hist, name: 'Historian', ownerEmployeeId: a.employeeId, scopes: ['devices.read'], maxTokenLifetimeS: 60, key: { kid: 'h1', publicKeyPem: pemOf(key.publicKey) } });
+    const tok = (scope: string) => es256(claims({ iss: hist, sub: hist, scope, exp: now() + 60 }), { kid: 'h1', key: key.privateKey });
+    const auth = async (scope: string) => ({ authorization: `Bearer ${await tok(scope)}` });
+    const list = await listDevicesRoute(new Request('http://localhost/api/v1/devices?limit=10', { headers: await auth('devices.read') }));
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual({ items: [], nextCursor: null });
+    const none = await getDeviceRoute(new Request('http://localhost/api/v1/devices/NOPE-1', { headers: await auth('devices.read') }), { params: Promise.resolve({ id: 'NOPE-1' }) });
+    expect(none.status).toBe(404);
+    expect(await none.json()).toMatchObject({ type: 'urn:custos:problem:NOT_FOUND', status: 404, detail: 'Unknown device' });
+    // Its token cannot ask for records.read, which the account does not hold.
+    const records = await listRecordsRoute(new Request('http://localhost/api/v1/records', { headers: await auth('records.read') }));
+    expect(records.status).toBe(401);
   });
 
   it('[11.10(d)] [Annex 11 §12] rotating retires the old key (its tokens are refused); a disabled account is refused', async () => {

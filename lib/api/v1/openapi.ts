@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CLOCK_SKEW_S } from '@/lib/api/verify-service-token';
-import { ZCreated, ZCreateRecord, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
+import { ZCreated, ZCreateRecord, ZDevice, ZDeviceListQuery, ZDevicePage, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
 import { ROUTE_ACCESS, type TAccess } from '@/lib/rbac/endpoint-access';
 
 // OpenAPI 3.1 of /api/v1, generated from the zod schemas the routes parse with (zod 4's JSON
@@ -33,6 +33,8 @@ export const OPERATIONS: TOperation[] = [
     ok: { status: 201, schema: ZVersionCreated, description: 'Created' },
     auth: true,
   },
+  { method: 'get', path: '/api/v1/devices', summary: 'List devices (cursor-paged, by id)', query: ZDeviceListQuery, ok: { status: 200, schema: ZDevicePage, description: 'One page' }, auth: true },
+  { method: 'get', path: '/api/v1/devices/{id}', summary: 'One device (key fingerprints only)', pathId: true, ok: { status: 200, schema: ZDevice, description: 'The device' }, auth: true },
 ];
 
 /** A schema as JSON Schema, its `$defs` references pointed at components.schemas. */
@@ -73,7 +75,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters: unknown[] = [];
-    if (op.pathId) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
+    if (op.pathId) parameters.push({ name: 'id', in: 'path', required: true, schema: op.path.startsWith('/api/v1/records') ? { type: 'string', format: 'uuid' } : { type: 'string' } });
     if (op.query) {
       const js = toSchema(op.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(js.properties ?? {})) {

@@ -118,3 +118,46 @@ export function fieldsOf(error: z.ZodError): Record<string, string> {
   for (const i of error.issues) fields[i.path.length ? i.path.join('.') : 'body'] ??= i.message;
   return fields;
 }
+
+export const ZDeviceListQuery = z
+  .object({
+    status: z.enum(['active', 'suspended', 'retired']).optional(),
+    q: z.string().trim().max(100).optional().describe('Part of the id or description'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,200}$/)
+      .optional()
+      .describe('nextCursor of the previous page'),
+  })
+  .strict();
+
+export const ZDeviceSummary = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['hmac', 'ecdsa']),
+    status: z.string(),
+    description: z.string(),
+    unit: z.string().nullable(),
+    limitMin: z.number().nullable(),
+    limitMax: z.number().nullable(),
+    calibrationDue: z.iso.date().nullable(),
+    sensors: z.array(z.string()),
+    lastReadingAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'DeviceSummary' });
+
+export const ZDevicePage = z.object({ items: z.array(ZDeviceSummary), nextCursor: z.string().nullable() }).meta({ id: 'DevicePage' });
+
+export const ZDevice = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    status: z.string(),
+    calibrationDue: z.iso.date().nullable(),
+    calibrationOverdue: z.boolean(),
+    keys: z.array(z.object({ version: z.number().int(), kind: z.string(), fingerprint: z.string().nullable() }).loose()),
+    sensors: z.array(z.string()),
+  })
+  .loose()
+  .meta({ id: 'Device', description: 'Configuration, key versions (fingerprints only), sensors, state and open alarms' });
