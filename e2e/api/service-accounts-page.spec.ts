@@ -39,3 +39,20 @@ test('[11.10(g)] [Annex 11 §12] the service account page lists each key with it
   const { rows: keys } = await e2eDb.pool.query('SELECT kid FROM service_account_keys WHERE account_id = $1 ORDER BY kid', [id]);
   expect(keys.map((k) => k.kid)).toEqual(['k1', 'k2']);
 });
+
+test('[11.10(k)] the API reference page shows every /api/v1 operation with its permission, from the OpenAPI document', async ({ page, e2eDb, makeUser, signIn }) => {
+  const name = `E2E api reader ${randomBytes(3).toString('hex')}`;
+  const { rows } = await e2eDb.pool.query<{ id: string }>('INSERT INTO roles (name, description) VALUES ($1, $2) RETURNING id', [name, 'e2e: service accounts read']);
+  await e2eDb.pool.query("INSERT INTO role_permissions (role_id, permission) VALUES ($1, 'service_accounts.read')", [rows[0].id]);
+  const reader = await makeUser({ roles: [name] });
+  await signIn(page, reader);
+  await page.goto('/admin/service-accounts');
+  await page.getByRole('link', { name: 'API reference' }).click();
+  await expect(page.getByRole('heading', { name: 'Integration API reference', level: 1 })).toBeVisible();
+  const doc = (await (await page.request.get('/api/v1/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const method of Object.keys(ops)) await expect(page.getByRole('region', { name: `${method.toUpperCase()} ${path}` })).toBeVisible();
+  }
+  await expect(page.getByRole('region', { name: 'POST /api/v1/records' })).toContainText('Needs records.create');
+  await page.screenshot({ path: 'test-results/api-reference.png', fullPage: false });
+});

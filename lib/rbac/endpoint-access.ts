@@ -117,6 +117,7 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/admin/roles': needs('roles.read'),
   '/admin/security-alerts': needs('security_alerts.read'),
   '/admin/service-accounts': needs('service_accounts.read'),
+  '/admin/service-accounts/api': needs('service_accounts.read'),
   '/admin/site': needs('users.read'),
   '/admin/users': needs('users.read'),
   '/admin/users/[id]': needs('users.read'),

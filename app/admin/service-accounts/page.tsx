@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { Badge } from '@/components/ui/badge';
 import { Card } from '@/components/ui/card';
 import { DisabledButton } from '@/components/ui/disabled-button';
@@ -36,7 +37,16 @@ export default async function ServiceAccountsPage() {
     <>
       <PageHeader
         title="Service accounts"
-        description={`Integration identities for /api/v1: each proves itself with ES256 tokens (iss = its ID, aud = ${apiAudience()}) signed by one of its keys. Scopes are permissions a person's role could hold, never a signing meaning or an administrative one (21 CFR 11.200: a service cannot sign). Creating, re-keying, re-scoping and disabling are change requests one other person approves.`}
+        description={
+          <>
+            Integration identities for /api/v1: each proves itself with ES256 tokens (iss = its ID, aud = {apiAudience()}) signed by one of its keys. Scopes are
+            permissions a person&apos;s role could hold, never a signing meaning or an administrative one (21 CFR 11.200: a service cannot sign). Creating,
+            re-keying, re-scoping and disabling are change requests one other person approves.{' '}
+            <Link className="font-medium text-accent-800 underline underline-offset-2" href="/admin/service-accounts/api">
+              API reference
+            </Link>
+          </>
+        }
         actions={
           manage ? (
             <RequestChangeDialog
