@@ -51,8 +51,8 @@ test('[11.10(k)] the API reference page shows every /api/v1 operation with its p
   await expect(page.getByRole('heading', { name: 'Integration API reference', level: 1 })).toBeVisible();
   const doc = (await (await page.request.get('/api/v1/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
   for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const method of Object.keys(ops)) await expect(page.getByRole('region', { name: `${method.toUpperCase()} ${path}` })).toBeVisible();
+    for (const method of Object.keys(ops)) await expect(page.getByRole('region', { name: `${method.toUpperCase()} ${path}`, exact: true })).toBeVisible();
   }
-  await expect(page.getByRole('region', { name: 'POST /api/v1/records' })).toContainText('Needs records.create');
+  await expect(page.getByRole('region', { name: 'POST /api/v1/records', exact: true })).toContainText('Needs records.create');
   await page.screenshot({ path: 'test-results/api-reference.png', fullPage: false });
 });

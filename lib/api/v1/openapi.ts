@@ -103,7 +103,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     info: {
       title: 'Custos integration API',
       version: '1',
-      description: `Records for integrations (EBR, historians, analytics). A service account sends Authorization: Bearer <JWT>: ES256, kid of one of its keys, iss = sub = its id, aud = this site, exp, iat, scope (space-separated permissions), jti (used once); exp − iat at most the account's max lifetime; ±${CLOCK_SKEW_S} s skew. A service never signs: signatures are a person's (21 CFR 11.200).`,
+      description: `Records and devices for integrations (EBR, historians, analytics). A service account sends Authorization: Bearer <JWT>: ES256, kid of one of its keys, iss = sub = its id, aud = this site, exp, iat, scope (space-separated permissions), jti (used once); exp − iat at most the account's max lifetime; ±${CLOCK_SKEW_S} s skew. A service never signs: signatures are a person's (21 CFR 11.200).`,
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: serverUrl }],
@@ -119,10 +119,10 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
 }
 
 const PROBLEM_TEXT: Record<number, string> = {
-  400: 'Invalid input; `errors` names the fields',
+  400: 'Invalid input; errors names the fields',
   401: 'No valid credentials; WWW-Authenticate says why',
   403: 'Not permitted (insufficient_scope for a token)',
   404: 'Not found',
   409: 'Conflict (e.g. the record changed since baseVersion)',
-  500: 'Unexpected error; `requestId` is in the server log',
+  500: 'Unexpected error; the requestId is in the server log',
 };
