@@ -80,6 +80,7 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'POST /api/v1/records': needs('records.create'),
   'GET /api/v1/records/[id]': needs('records.read'),
   'POST /api/v1/records/[id]/versions': needs('records.edit'),
+  'GET /api/v1/audit-events': needs('audit.read'),
   'GET /api/v1/devices': needs('devices.read'),
   'GET /api/v1/devices/[id]': needs('devices.read'),
 };

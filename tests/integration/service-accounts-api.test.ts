@@ -5,6 +5,7 @@ import { GET as listRecordsRoute, POST as createRecordRoute } from '@/app/api/v1
 import { GET as getRecordRoute } from '@/app/api/v1/records/[id]/route';
 import { POST as newVersionRoute } from '@/app/api/v1/records/[id]/versions/route';
 import { GET as listDevicesRoute } from '@/app/api/v1/devices/route';
+import { GET as auditEventsRoute } from '@/app/api/v1/audit-events/route';
 import { GET as getDeviceRoute } from '@/app/api/v1/devices/[id]/route';
 import { apiAudience, verifyServiceToken } from '@/lib/api/verify-service-token';
 import { decideChangeRequest } from '@/lib/change-requests/decide-change-request';
@@ -252,10 +253,10 @@ describe('token verification', () => {
     expect(await sql('SELECT id FROM signatures')).toEqual([]);
   });
 
-  it('[11.10(g)] devices are read with devices.read only; an unknown device is a 404 problem', async () => {
+  it('[11.10(g)] [11.10(e)] devices and the audit trail are read with their own permissions only; an unknown device is a 404 problem', async () => {
     const hist = `hist-${randomBytes(3).toString('hex')}`;
     const key = ec();
-    await change('service_account.create', { id: hist, name: 'Historian', ownerEmployeeId: a.employeeId, scopes: ['devices.read'], maxTokenLifetimeS: 60, key: { kid: 'h1', publicKeyPem: pemOf(key.publicKey) } });
+    await change('service_account.create', { id: hist, name: 'Historian', ownerEmployeeId: a.employeeId, scopes: ['audit.read', 'devices.read'], maxTokenLifetimeS: 60, key: { kid: 'h1', publicKeyPem: pemOf(key.publicKey) } });
     const tok = (scope: string) => es256(claims({ iss: hist, sub: hist, scope, exp: now() + 60 }), { kid: 'h1', key: key.privateKey });
     const auth = async (scope: string) => ({ authorization: `Bearer ${await tok(scope)}` });
     const list = await listDevicesRoute(new Request('http://localhost/api/v1/devices?limit=10', { headers: await auth('devices.read') }));
@@ -264,6 +265,15 @@ describe('token verification', () => {
     const none = await getDeviceRoute(new Request('http://localhost/api/v1/devices/NOPE-1', { headers: await auth('devices.read') }), { params: Promise.resolve({ id: 'NOPE-1' }) });
     expect(none.status).toBe(404);
     expect(await none.json()).toMatchObject({ type: 'urn:custos:problem:NOT_FOUND', status: 404, detail: 'Unknown device' });
+    // The audit trail with the viewer's filters: what the EBR service wrote, as service:<id>.
+    const ev = await auditEventsRoute(new Request(`http://localhost/api/v1/audit-events?actor=service:${ACCOUNT}&action=record.create&limit=2&dir=asc`, { headers: await auth('audit.read') }));
+    expect(ev.status).toBe(200);
+    const page = (await ev.json()) as { rows: Array<{ actorId: string; action: string; sessionId: string }>; newer: string | null };
+    expect(page.rows).toHaveLength(2);
+    for (const r of page.rows) expect(r).toMatchObject({ actorId: `service:${ACCOUNT}`, action: 'record.create', sessionId: expect.stringMatching(/^kid:k1 jti:/) });
+    const badFilter = await auditEventsRoute(new Request('http://localhost/api/v1/audit-events?action=NOT%20AN%20ACTION', { headers: await auth('audit.read') }));
+    expect(badFilter.status).toBe(400);
+    expect((await auditEventsRoute(new Request('http://localhost/api/v1/audit-events', { headers: await auth('devices.read') }))).status).toBe(403);
     // Its token cannot ask for records.read, which the account does not hold.
     const records = await listRecordsRoute(new Request('http://localhost/api/v1/records', { headers: await auth('records.read') }));
     expect(records.status).toBe(401);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLOCK_SKEW_S } from '@/lib/api/verify-service-token';
-import { ZCreated, ZCreateRecord, ZDevice, ZDeviceListQuery, ZDevicePage, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
+import { ZAuditEventPage, ZAuditPageParams, ZCreated, ZCreateRecord, ZDevice, ZDeviceListQuery, ZDevicePage, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
+import { ZAuditFilter } from '@/lib/audit/audit-filter';
 import { ROUTE_ACCESS, type TAccess } from '@/lib/rbac/endpoint-access';
 
 // OpenAPI 3.1 of /api/v1, generated from the zod schemas the routes parse with (zod 4's JSON
@@ -31,6 +32,14 @@ export const OPERATIONS: TOperation[] = [
     pathId: true,
     body: ZNewVersion,
     ok: { status: 201, schema: ZVersionCreated, description: 'Created' },
+    auth: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit-events',
+    summary: "Audit events with the viewer's filters (keyset-paged, newest first)",
+    query: z.object({ ...ZAuditFilter.shape, ...ZAuditPageParams.shape }),
+    ok: { status: 200, schema: ZAuditEventPage, description: 'One page' },
     auth: true,
   },
   { method: 'get', path: '/api/v1/devices', summary: 'List devices (cursor-paged, by id)', query: ZDeviceListQuery, ok: { status: 200, schema: ZDevicePage, description: 'One page' }, auth: true },

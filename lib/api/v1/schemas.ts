@@ -161,3 +161,45 @@ export const ZDevice = z
   })
   .loose()
   .meta({ id: 'Device', description: 'Configuration, key versions (fingerprints only), sensors, state and open alarms' });
+
+export const ZAuditPageParams = z.object({
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional()
+    .describe('`older` of the previous page: events with a lower seq'),
+  after: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional()
+    .describe('`newer` of the previous page: events with a higher seq'),
+  dir: z.enum(['desc', 'asc']).default('desc'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const ZAuditEventPage = z
+  .object({
+    rows: z.array(
+      z.object({
+        seq: z.string(),
+        occurredAt: z.string(),
+        actorType: z.string(),
+        actorId: z.string(),
+        actorName: z.string().nullable(),
+        actorRole: z.string().nullable(),
+        sessionId: z.string().nullable(),
+        action: z.string(),
+        entityType: z.string(),
+        entityId: z.string().nullable(),
+        oldValue: z.unknown(),
+        newValue: z.unknown(),
+        reason: z.string().nullable(),
+        contextRef: z.string().nullable(),
+        hash: z.string(),
+      }),
+    ),
+    older: z.string().nullable(),
+    newer: z.string().nullable(),
+    headSeq: z.string(),
+  })
+  .meta({ id: 'AuditEventPage', description: 'Keyset-paged events of the chain, as the audit viewer pages them' });
