@@ -82,6 +82,10 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'POST /api/v1/records/[id]/versions': needs('records.edit'),
   'GET /api/v1/audit-events': needs('audit.read'),
   'GET /api/v1/devices': needs('devices.read'),
+  'GET /api/v1/telemetry': needs('telemetry.read'),
+  'GET /api/v1/telemetry/[id]/proof': needs('telemetry.read'),
+  'GET /api/v1/quarantine': needs('quarantine.read'),
+  'GET /api/v1/quarantine/[id]': needs('quarantine.read'),
   'GET /api/v1/devices/[id]': needs('devices.read'),
 };
 

@@ -6,6 +6,10 @@ import { GET as getRecordRoute } from '@/app/api/v1/records/[id]/route';
 import { POST as newVersionRoute } from '@/app/api/v1/records/[id]/versions/route';
 import { GET as listDevicesRoute } from '@/app/api/v1/devices/route';
 import { GET as auditEventsRoute } from '@/app/api/v1/audit-events/route';
+import { GET as telemetryRoute } from '@/app/api/v1/telemetry/route';
+import { GET as proofRoute } from '@/app/api/v1/telemetry/[id]/proof/route';
+import { GET as quarantineRoute } from '@/app/api/v1/quarantine/route';
+import { GET as quarantineEntryRoute } from '@/app/api/v1/quarantine/[id]/route';
 import { GET as getDeviceRoute } from '@/app/api/v1/devices/[id]/route';
 import { apiAudience, verifyServiceToken } from '@/lib/api/verify-service-token';
 import { decideChangeRequest } from '@/lib/change-requests/decide-change-request';
@@ -253,10 +257,10 @@ describe('token verification', () => {
     expect(await sql('SELECT id FROM signatures')).toEqual([]);
   });
 
-  it('[11.10(g)] [11.10(e)] devices and the audit trail are read with their own permissions only; an unknown device is a 404 problem', async () => {
+  it('[11.10(g)] [11.10(e)] devices, telemetry, quarantine and the audit trail are read with their own permissions only; an unknown device is a 404 problem', async () => {
     const hist = `hist-${randomBytes(3).toString('hex')}`;
     const key = ec();
-    await change('service_account.create', { id: hist, name: 'Historian', ownerEmployeeId: a.employeeId, scopes: ['audit.read', 'devices.read'], maxTokenLifetimeS: 60, key: { kid: 'h1', publicKeyPem: pemOf(key.publicKey) } });
+    await change('service_account.create', { id: hist, name: 'Historian', ownerEmployeeId: a.employeeId, scopes: ['audit.read', 'devices.read', 'quarantine.read', 'telemetry.read'], maxTokenLifetimeS: 60, key: { kid: 'h1', publicKeyPem: pemOf(key.publicKey) } });
     const tok = (scope: string) => es256(claims({ iss: hist, sub: hist, scope, exp: now() + 60 }), { kid: 'h1', key: key.privateKey });
     const auth = async (scope: string) => ({ authorization: `Bearer ${await tok(scope)}` });
     const list = await listDevicesRoute(new Request('http://localhost/api/v1/devices?limit=10', { headers: await auth('devices.read') }));
@@ -274,6 +278,21 @@ describe('token verification', () => {
     const badFilter = await auditEventsRoute(new Request('http://localhost/api/v1/audit-events?action=NOT%20AN%20ACTION', { headers: await auth('audit.read') }));
     expect(badFilter.status).toBe(400);
     expect((await auditEventsRoute(new Request('http://localhost/api/v1/audit-events', { headers: await auth('devices.read') }))).status).toBe(403);
+    // Telemetry and quarantine, as /telemetry and /quarantine list them.
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date().toISOString();
+    const readings = await telemetryRoute(new Request(`http://localhost/api/v1/telemetry?deviceId=NOPE-1&from=${from}&to=${to}`, { headers: await auth('telemetry.read') }));
+    expect(readings.status).toBe(200);
+    expect(await readings.json()).toMatchObject({ items: [], total: 0 });
+    const noWindow = await telemetryRoute(new Request('http://localhost/api/v1/telemetry?deviceId=NOPE-1', { headers: await auth('telemetry.read') }));
+    expect(noWindow.status).toBe(400);
+    expect((await noWindow.json()).errors).toHaveProperty('from');
+    expect((await proofRoute(new Request('http://localhost/api/v1/telemetry/1/proof', { headers: await auth('telemetry.read') }), { params: Promise.resolve({ id: '1' }) })).status).toBe(404);
+    const q = await quarantineRoute(new Request('http://localhost/api/v1/quarantine?status=held', { headers: await auth('quarantine.read') }));
+    expect(q.status).toBe(200);
+    expect(await q.json()).toMatchObject({ items: [], total: 0 });
+    expect((await quarantineEntryRoute(new Request('http://localhost/api/v1/quarantine/1', { headers: await auth('quarantine.read') }), { params: Promise.resolve({ id: '1' }) })).status).toBe(404);
+    expect((await quarantineRoute(new Request('http://localhost/api/v1/quarantine', { headers: await auth('telemetry.read') }))).status).toBe(403);
     // Its token cannot ask for records.read, which the account does not hold.
     const records = await listRecordsRoute(new Request('http://localhost/api/v1/records', { headers: await auth('records.read') }));
     expect(records.status).toBe(401);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CLOCK_SKEW_S } from '@/lib/api/verify-service-token';
-import { ZAuditEventPage, ZAuditPageParams, ZCreated, ZCreateRecord, ZDevice, ZDeviceListQuery, ZDevicePage, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
+import { ZNumberedPage, ZQuarantineEntry, ZReadingProof, ZTelemetryQuery, ZAuditEventPage, ZAuditPageParams, ZCreated, ZCreateRecord, ZDevice, ZDeviceListQuery, ZDevicePage, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
 import { ZAuditFilter } from '@/lib/audit/audit-filter';
+import { ZListQuarantine } from '@/lib/telemetry/list-quarantine';
 import { ROUTE_ACCESS, type TAccess } from '@/lib/rbac/endpoint-access';
 
 // OpenAPI 3.1 of /api/v1, generated from the zod schemas the routes parse with (zod 4's JSON
@@ -43,6 +44,10 @@ export const OPERATIONS: TOperation[] = [
     auth: true,
   },
   { method: 'get', path: '/api/v1/devices', summary: 'List devices (cursor-paged, by id)', query: ZDeviceListQuery, ok: { status: 200, schema: ZDevicePage, description: 'One page' }, auth: true },
+  { method: 'get', path: '/api/v1/telemetry', summary: "A device's readings in a received-time window", query: ZTelemetryQuery, ok: { status: 200, schema: ZNumberedPage, description: 'One page' }, auth: true },
+  { method: 'get', path: '/api/v1/telemetry/{id}/proof', summary: "One reading's Merkle inclusion proof", pathId: true, ok: { status: 200, schema: ZReadingProof, description: 'The proof' }, auth: true },
+  { method: 'get', path: '/api/v1/quarantine', summary: 'Quarantined messages, newest first', query: ZListQuarantine, ok: { status: 200, schema: ZNumberedPage, description: 'One page' }, auth: true },
+  { method: 'get', path: '/api/v1/quarantine/{id}', summary: 'One quarantine entry', pathId: true, ok: { status: 200, schema: ZQuarantineEntry, description: 'The entry' }, auth: true },
   { method: 'get', path: '/api/v1/devices/{id}', summary: 'One device (key fingerprints only)', pathId: true, ok: { status: 200, schema: ZDevice, description: 'The device' }, auth: true },
 ];
 
@@ -84,7 +89,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters: unknown[] = [];
-    if (op.pathId) parameters.push({ name: 'id', in: 'path', required: true, schema: op.path.startsWith('/api/v1/records') ? { type: 'string', format: 'uuid' } : { type: 'string' } });
+    if (op.pathId) parameters.push({ name: 'id', in: 'path', required: true, schema: op.path.startsWith('/api/v1/records') ? { type: 'string', format: 'uuid' } : op.path.startsWith('/api/v1/devices') ? { type: 'string' } : { type: 'string', pattern: '^\\d{1,18}$' } });
     if (op.query) {
       const js = toSchema(op.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(js.properties ?? {})) {

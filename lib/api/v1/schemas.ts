@@ -203,3 +203,25 @@ export const ZAuditEventPage = z
     headSeq: z.string(),
   })
   .meta({ id: 'AuditEventPage', description: 'Keyset-paged events of the chain, as the audit viewer pages them' });
+
+/** Lists the UI pages by number (telemetry, quarantine): `page`, `pageSize`, `total`. */
+export const ZNumberedPage = z
+  .object({ items: z.array(z.record(z.string(), z.unknown())), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
+  .loose()
+  .meta({ id: 'NumberedPage' });
+
+export const ZTelemetryQuery = z.object({
+  deviceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{1,99}$/),
+  from: z.iso.datetime({ offset: true }).describe('RFC 3339; readings received at or after'),
+  to: z.iso.datetime({ offset: true }).describe('RFC 3339; readings received before (window at most the viewer\'s maximum span)'),
+  dir: z.enum(['asc', 'desc']).default('desc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(5).max(100).default(25),
+});
+
+export const ZReadingProof = z
+  .object({ leaf: z.unknown(), path: z.unknown(), root: z.unknown() })
+  .loose()
+  .meta({ id: 'ReadingProof', description: "A reading's Merkle inclusion proof and the audit event holding its batch root" });
+
+export const ZQuarantineEntry = z.record(z.string(), z.unknown()).meta({ id: 'QuarantineEntry', description: 'A sealed rejected message: metadata, reason, SHA-256 and a safe preview' });
