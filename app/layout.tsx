@@ -52,6 +52,7 @@ const NAV: Array<{ href: string; label: string; permission?: TPermission; signed
   { href: '/admin/devices', label: 'Devices', permission: 'devices.read' },
   { href: '/admin/broker', label: 'Broker', permission: 'broker.read' },
   { href: '/admin/backups', label: 'Backups', permission: 'backups.read' },
+  { href: '/admin/service-accounts', label: 'Service accounts', permission: 'service_accounts.read' },
   { href: '/admin/site', label: 'Site', permission: 'users.read' },
 ];
 

@@ -69,6 +69,22 @@ function payloadFrom(kind: TCrKind, form: FormData): Record<string, unknown> {
       return { permissions: list(form, 'permissions') };
     case 'training.curriculum':
       return { role: text(form, 'role') ?? '', documents: list(form, 'documents') };
+    case 'service_account.create':
+      return {
+        id: text(form, 'id')?.trim(),
+        name: text(form, 'name'),
+        ownerEmployeeId: text(form, 'ownerEmployeeId'),
+        scopes: list(form, 'scopes'),
+        maxTokenLifetimeS: text(form, 'maxTokenLifetimeS') || undefined,
+        allowedNetworks: (text(form, 'allowedNetworks') ?? '').split(/[\s,]+/).filter(Boolean),
+        key: { kid: text(form, 'kid')?.trim(), publicKeyPem: text(form, 'publicKeyPem') },
+      };
+    case 'service_account.rotate_key':
+      return { accountId: text(form, 'accountId'), key: { kid: text(form, 'kid')?.trim(), publicKeyPem: text(form, 'publicKeyPem') }, retireKids: list(form, 'retireKids') };
+    case 'service_account.update_scopes':
+      return { accountId: text(form, 'accountId'), scopes: list(form, 'scopes') };
+    case 'service_account.disable':
+      return { accountId: text(form, 'accountId') };
     default:
       return {};
   }
@@ -85,7 +101,7 @@ function submitted(form: FormData): Record<string, string | string[]> {
   for (const key of new Set(form.keys())) {
     if (key.startsWith('$') || key === 'password' || key === 'evidence') continue;
     const all = list(form, key);
-    values[key] = key === 'roles' || key === 'permissions' || key === 'documents' ? all : (all[0] ?? '');
+    values[key] = ['roles', 'permissions', 'documents', 'scopes', 'retireKids'].includes(key) ? all : (all[0] ?? '');
   }
   return values;
 }
@@ -111,6 +127,7 @@ export async function requestChangeAction(_prev: TRequestChangeState, form: Form
     const target = CR_KIND_CONFIG[kind as TCrKind].target;
     if (target === 'user' || kind === 'user.create') revalidatePath('/admin/users', 'layout');
     if (target === 'role' || kind === 'role.create') revalidatePath('/admin/roles');
+    if (target === 'service_account') revalidatePath('/admin/service-accounts');
   } catch (e) {
     if (isAppError(e)) return { error: e.message, fieldErrors: e.fields, values: submitted(form) };
     throw e;

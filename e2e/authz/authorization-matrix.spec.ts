@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { SignJWT } from 'jose';
 import { generateSync } from 'otplib';
 import { newMfaSecret, sealMfaSecret } from '@/lib/auth/mfa';
 import { CR_KINDS, type TCrKind } from '@/lib/change-requests/kinds';
 import { BUILTIN_ROLE_PERMISSIONS, BUILTIN_ROLES } from '@/lib/rbac/builtin-roles';
+import { SERVICE_SCOPES } from '@/lib/service-accounts/scopes';
 import { ACTION_ACCESS, PAGE_ACCESS, ROUTE_ACCESS, requiredPermissions, signingPermissions, type TAccess } from '@/lib/rbac/endpoint-access';
 import type { TSignatureMeaning } from '@/lib/esign/meanings';
 import { transitionsFor } from '@/lib/records/lifecycle';
@@ -114,6 +116,9 @@ const ROUTE_INPUTS: Record<string, TRouteInput> = {
   'POST /api/ingest/gateway': { json: {} },
   'POST /api/session/unlock': { json: {} },
   'POST /api/session/end': { last: true },
+  // Nothing to create: allowed calls are refused for their input (400), after the permission.
+  'POST /api/v1/records': { json: { kind: 'nothing' } },
+  'POST /api/v1/records/[id]/versions': { json: {} },
 };
 
 interface TIdentity {
@@ -177,7 +182,9 @@ function routeCall(baseURL: string, key: string, access: TAccess, input: TRouteI
       if (res.status >= 500) throw new Error(`${key} as ${who.label}: HTTP ${res.status}\n${text.slice(0, 500)}`);
       let message: unknown;
       try {
-        message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+        // Route handlers answer { error: { message } }; /api/v1 answers problem+json (detail).
+        const body = JSON.parse(text) as { error?: { message?: unknown }; type?: unknown; detail?: unknown };
+        message = body.error?.message ?? (typeof body.type === 'string' && body.type.startsWith('urn:custos:problem:') ? body.detail : undefined);
       } catch {
         message = undefined;
       }
@@ -330,3 +337,51 @@ for (const label of IDENTITIES) {
   });
 }
 
+
+// ── /api/v1 × service scopes ─────────────────────────────────────────────────────────────────
+
+test('[11.10(d)(g)] [11.200(a)] as a service account holding each scope alone: every /api/v1 route allows exactly what the permission table grants', async ({ baseURL, e2eDb, makeUser }) => {
+  test.slow();
+  const owner = await makeUser({ roles: ['Auditor'] });
+  const doc = (await (await fetch(`${baseURL}/api/v1/openapi.json`)).json()) as { servers: Array<{ url: string }> };
+  const aud = doc.servers[0].url;
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const v1 = discoverRoutes().filter((k) => k.split(' ')[1].startsWith('/api/v1/') && ROUTE_ACCESS[k]);
+  expect(v1.length).toBeGreaterThanOrEqual(6);
+  const problems: string[] = [];
+  // A token cannot hold no scope (an empty scope is refused): each scope alone is the matrix.
+  for (const scope of SERVICE_SCOPES) {
+    const id = `e2e-${randomBytes(4).toString('hex')}`;
+    await e2eDb.pool.query('INSERT INTO service_accounts (id, name, owner_id, scopes, max_token_lifetime_s) VALUES ($1, $2, $3, $4, 300)', [id, `e2e ${scope}`, owner.id, [scope]]);
+    await e2eDb.pool.query("INSERT INTO service_account_keys (account_id, kid, public_key_pem, fingerprint) VALUES ($1, 'k1', $2, 'e2e')", [id, key.publicKey.export({ type: 'spki', format: 'pem' })]);
+    for (const k of v1) {
+      const [method, route] = k.split(' ');
+      const input = ROUTE_INPUTS[k] ?? {};
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ scope, jti: randomUUID() })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer(id)
+        .setSubject(id)
+        .setAudience(aud)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(key.privateKey);
+      const res = await fetch(baseURL + (input.path ?? fill(route)), {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) },
+        body: method === 'GET' ? undefined : JSON.stringify(input.json ?? {}),
+        redirect: 'manual',
+      });
+      const text = await res.text();
+      if (res.status >= 500) throw new Error(`${k} with scope ${scope}: HTTP ${res.status} ${text.slice(0, 300)}`);
+      const access = ROUTE_ACCESS[k];
+      const expected = access.who === 'anyone' ? false : !requiredPermissions(access).every((p) => p === scope);
+      const refused = res.status === 401 || (res.status === 403 && /insufficient_scope/.test(res.headers.get('www-authenticate') ?? ''));
+      if (expected !== refused) problems.push(`${k} with scope ${scope}: ${res.status} ${text.slice(0, 160)}`);
+    }
+  }
+  expect(problems, 'a service token allowed or refused something the table does not say').toEqual([]);
+  // 11.200: a service never signed anything.
+  const { rows } = await e2eDb.pool.query("SELECT count(*)::int AS n FROM signatures WHERE signer_employee_id LIKE 'service:%'");
+  expect(rows[0].n).toBe(0);
+});

@@ -1,8 +1,12 @@
 import type { TAuditActor } from '@/lib/audit/events';
 import { sessionRef } from '@/lib/auth/session-ref';
 
-/** How a person appears in the audit trail: employee ID, printed name and roles at that moment. */
-export function userActor(u: { employeeId: string; displayName: string; roles: string[] }, sessionId?: string | null): TAuditActor {
+/**
+ * How a person appears in the audit trail: employee ID, printed name and roles at that moment.
+ * A service account's caller carries its own actor (`service:<id>` with kid and jti, lib/api).
+ */
+export function userActor(u: { employeeId: string; displayName: string; roles: string[]; actor?: TAuditActor }, sessionId?: string | null): TAuditActor {
+  if (u.actor) return u.actor;
   return {
     type: 'user',
     id: u.employeeId,

@@ -1,3 +1,4 @@
+import type { TAuditActor } from '@/lib/audit/events';
 import { authConfig } from '@/lib/auth/auth-config';
 import { evaluateSession, idleDeadline, passwordExpiresAt, type TSessionState } from '@/lib/auth/session-rules';
 import type { TDb } from '@/lib/db/client';
@@ -17,6 +18,8 @@ export interface TCurrentUser {
   mfaEnabled: boolean;
   /** When the session last completed a full (ID + password) signing: 11.200(a)(1)(i). */
   signedAt: Date | null;
+  /** Set only for a service account's caller (lib/api/verify-service-token.ts): its audit actor. */
+  actor?: TAuditActor;
 }
 
 export interface TSessionLookup {

@@ -11,6 +11,7 @@ import { insertDevice, prepareDevice, type TRegisterDevice } from '@/lib/devices
 import { deviceKeyState, insertKeyVersion } from '@/lib/devices/rotate-device-key';
 import { isAppError } from '@/lib/errors/app-error';
 import { applyCurriculum } from '@/lib/training/training';
+import { applyServiceAccountChange } from '@/lib/service-accounts/change';
 
 export type TApplyResult =
   | { ok: true; effect: Record<string, unknown>; secretEnc?: string }
@@ -141,6 +142,11 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
       return applyBrokerChange(tx, cr);
     case 'training.curriculum':
       return applyCurriculum(tx, p as { role: string; documents: string[] }, now);
+    case 'service_account.create':
+    case 'service_account.rotate_key':
+    case 'service_account.update_scopes':
+    case 'service_account.disable':
+      return applyServiceAccountChange(tx, kind, cr, p);
   }
 }
 

@@ -10,7 +10,7 @@ const facts = (roles: Record<string, readonly string[]> = BUILTIN_ROLE_PERMISSIO
 });
 
 describe('what a change request needs (lib/change-requests/authority.ts)', () => {
-  it('[4-eyes] one approver for creating, renaming, disabling, unlocking, resetting and curricula; two for privilege, roles, devices, broker and restore', () => {
+  it('[4-eyes] one approver for creating, renaming, disabling, unlocking, resetting, curricula and service accounts; two for privilege, roles, devices, broker and restore', () => {
     const table = Object.fromEntries(CR_KINDS.map((k) => [k, [baseApprovals(k), maxApprovals(k)]]));
     expect(table).toEqual({
       'user.create': [1, 2],
@@ -28,6 +28,11 @@ describe('what a change request needs (lib/change-requests/authority.ts)', () =>
       'device.rotate_key': [2, 2],
       'broker.apply': [2, 2],
       'training.curriculum': [1, 1],
+      // A service account never holds a signing or administrative scope (lib/service-accounts/scopes.ts).
+      'service_account.create': [1, 1],
+      'service_account.rotate_key': [1, 1],
+      'service_account.update_scopes': [1, 1],
+      'service_account.disable': [1, 1],
     });
   });
 

@@ -3,6 +3,7 @@ import { ZBrokerChange } from '@/lib/broker/broker-change';
 import { sealKeyForRequest } from '@/lib/devices/key-request';
 import { ZDeviceKey, ZRegisterDevice } from '@/lib/devices/register-device';
 import { isAppError } from '@/lib/errors/app-error';
+import { SERVICE_ACCOUNT_PAYLOADS } from '@/lib/service-accounts/payloads';
 import { ZIdentity } from '@/lib/users/identity-evidence';
 import { PERMISSIONS, type TPermission } from '@/lib/rbac/permissions';
 
@@ -25,6 +26,10 @@ export const CR_KINDS = [
   'device.rotate_key',
   'broker.apply',
   'training.curriculum',
+  'service_account.create',
+  'service_account.rotate_key',
+  'service_account.update_scopes',
+  'service_account.disable',
 ] as const;
 export type TCrKind = (typeof CR_KINDS)[number];
 
@@ -93,6 +98,7 @@ export const CR_PAYLOAD = {
       .max(200)
       .transform((l) => [...new Set(l)].sort()),
   }),
+  ...SERVICE_ACCOUNT_PAYLOADS,
 } as const satisfies Record<TCrKind, z.ZodType>;
 
 /**
@@ -108,7 +114,7 @@ export interface TCrKindConfig {
   permission: TPermission;
   /** What else the effect needs: creating a user with roles is also assigning them. */
   alsoNeeds?: TPermission[];
-  target: 'user' | 'role' | 'device' | 'none';
+  target: 'user' | 'role' | 'device' | 'service_account' | 'none';
   approvals: TApprovalRule;
   /** May be applied directly, by the administrator's signature, while the site is commissioning. */
   commissionable: boolean;
@@ -176,6 +182,12 @@ export const CR_KIND_CONFIG: Record<TCrKind, TCrKindConfig> = {
     commissionable: true,
   },
   'training.curriculum': { label: 'Change training curriculum', permission: 'training.manage', target: 'none', approvals: ONE, commissionable: true },
+  // One approver: a service account never holds a signing or administrative permission
+  // (lib/service-accounts/scopes.ts), so what it is granted is what a person's role could be.
+  'service_account.create': { label: 'Create service account', permission: 'service_accounts.manage', target: 'service_account', approvals: ONE, commissionable: true },
+  'service_account.rotate_key': { label: 'Add or retire a service key', permission: 'service_accounts.manage', target: 'service_account', approvals: ONE, commissionable: true },
+  'service_account.update_scopes': { label: 'Change service scopes', permission: 'service_accounts.manage', target: 'service_account', approvals: ONE, commissionable: true },
+  'service_account.disable': { label: 'Disable service account', permission: 'service_accounts.manage', target: 'service_account', approvals: ONE, commissionable: true },
 };
 
 /** The most approvals a kind can need (what going live must make possible). */

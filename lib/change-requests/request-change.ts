@@ -16,6 +16,8 @@ import { deviceKeyState } from '@/lib/devices/rotate-device-key';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
 import { checkSigner, signerError, type TSignerCheck } from '@/lib/esign/check-signer';
+import { prepareServiceAccountRequest } from '@/lib/service-accounts/change';
+import type { TServiceAccountKind } from '@/lib/service-accounts/payloads';
 import { requirePermission } from '@/lib/rbac/require-permission';
 import { lockSiteState, refuseUnlessCommissioning, siteState } from '@/lib/site/site-state';
 import { checkEvidence, storeEvidence, type TEvidenceFile } from '@/lib/users/identity-evidence';
@@ -116,6 +118,8 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
       if (keyKind !== s.kind) throw new AppError('BAD_REQUEST', `Device ${s.id} uses ${s.kind.toUpperCase()} keys`, { key: 'wrong kind' });
       before = s;
       targetLabel = `device ${s.id}`;
+    } else if (cfg.target === 'service_account') {
+      ({ before, label: targetLabel } = await prepareServiceAccountRequest(tx, kind as TServiceAccountKind, payload));
     } else if (kind === 'backup.restore') {
       targetLabel = await backupLabel(tx, payload as { backupId: string; manifestHash: string });
     } else if (kind === 'device.register') {

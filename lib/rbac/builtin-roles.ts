@@ -14,6 +14,7 @@ export const BUILTIN_ROLE_PERMISSIONS = {
     ...['audit.read', 'audit.verify', 'records.read', 'telemetry.read', 'quarantine.read'],
     ...['broker.read', 'broker.manage'],
     ...['backups.read', 'backups.manage', 'site.commission', 'training.read', 'training.manage'],
+    ...['service_accounts.read', 'service_accounts.manage'],
   ],
   'QA Reviewer': ['records.read', 'records.sign_review', 'records.sign_rejection', 'audit.read', 'audit.review', 'telemetry.read', 'quarantine.read', 'training.read'],
   'QA Approver': [

@@ -77,6 +77,21 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'POST /api/session/end': { who: 'anyone' },
   'POST /api/session/unlock': { who: 'signed-in' },
   'GET /api/telemetry/[id]/proof': needs('telemetry.read'),
+  // Integration API: a person's session or a service account's token (its scopes are its
+  // permissions, never a signing meaning); each checks what the UI checks.
+  'GET /api/v1/health': { who: 'anyone' },
+  'GET /api/v1/openapi.json': { who: 'anyone' },
+  'GET /api/v1/records': needs('records.read'),
+  'POST /api/v1/records': needs('records.create'),
+  'GET /api/v1/records/[id]': needs('records.read'),
+  'POST /api/v1/records/[id]/versions': needs('records.edit'),
+  'GET /api/v1/audit-events': needs('audit.read'),
+  'GET /api/v1/devices': needs('devices.read'),
+  'GET /api/v1/telemetry': needs('telemetry.read'),
+  'GET /api/v1/telemetry/[id]/proof': needs('telemetry.read'),
+  'GET /api/v1/quarantine': needs('quarantine.read'),
+  'GET /api/v1/quarantine/[id]': needs('quarantine.read'),
+  'GET /api/v1/devices/[id]': needs('devices.read'),
 };
 
 /**
@@ -112,6 +127,8 @@ export const PAGE_ACCESS: Record<string, TAccess> = {
   '/admin/devices/[id]': needs('devices.read'),
   '/admin/roles': needs('roles.read'),
   '/admin/security-alerts': needs('security_alerts.read'),
+  '/admin/service-accounts': needs('service_accounts.read'),
+  '/admin/service-accounts/api': needs('service_accounts.read'),
   '/admin/site': needs('users.read'),
   '/admin/users': needs('users.read'),
   '/admin/users/[id]': needs('users.read'),

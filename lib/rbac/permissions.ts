@@ -39,6 +39,9 @@ export const PERMISSIONS = [
   // The training matrix, and curricula (changed through change requests): 21 CFR 11.10(i).
   'training.read',
   'training.manage',
+  // Integration identities (lib/service-accounts): read the list, request their changes.
+  'service_accounts.read',
+  'service_accounts.manage',
   // Provisioning users and roles directly while the site is commissioning, and going live.
   'site.commission',
 ] as const;

@@ -41,10 +41,25 @@ CREATE TABLE audit_review_items (
 GRANT SELECT, INSERT, UPDATE ON audit_reviews, audit_review_items TO custos_app;
 GRANT USAGE, SELECT ON SEQUENCE audit_review_number_seq TO custos_app;
 
+CREATE TEMP TABLE review_grants_before ON COMMIT DROP AS
+  SELECT r.id, r.name, coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}') AS permissions
+    FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id GROUP BY r.id, r.name;
+
 -- Reviewing the trail is QA's: both QA roles may hold a review.
 INSERT INTO role_permissions (role_id, permission)
 SELECT r.id, 'audit.review' FROM roles r WHERE r.built_in AND r.name IN ('QA Reviewer', 'QA Approver')
 ON CONFLICT DO NOTHING;
+
+-- On a site in use, each role's new grants are audited (drained by the migration runner).
+INSERT INTO migration_audit_outbox (action, entity_type, entity_id, old_value, new_value, reason)
+SELECT 'role.permissions_migrated', 'Role', b.id::text,
+       jsonb_build_object('name', b.name, 'permissions', to_jsonb(b.permissions)),
+       jsonb_build_object('name', b.name, 'permissions', to_jsonb(a.permissions)),
+       'periodic audit-trail review: both QA roles hold audit.review'
+  FROM review_grants_before b
+  JOIN (SELECT r.id, coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}') AS permissions
+          FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id GROUP BY r.id) a ON a.id = b.id
+ WHERE a.permissions <> b.permissions AND EXISTS (SELECT 1 FROM users);
 
 ALTER TABLE security_alerts DROP CONSTRAINT security_alerts_kind_check;
 ALTER TABLE security_alerts ADD CONSTRAINT security_alerts_kind_check CHECK (kind IN (

@@ -34,6 +34,10 @@ ALTER TABLE training_completions ENABLE ALWAYS TRIGGER training_completions_no_t
 GRANT SELECT, INSERT, DELETE ON curriculum_documents TO custos_app;
 GRANT SELECT, INSERT ON training_completions TO custos_app;
 
+CREATE TEMP TABLE training_grants_before ON COMMIT DROP AS
+  SELECT r.id, r.name, coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}') AS permissions
+    FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id GROUP BY r.id, r.name;
+
 -- Who sees the training matrix and who changes curricula (through change requests): QA
 -- approvers, and administrators, who configure roles.
 INSERT INTO role_permissions (role_id, permission)
@@ -44,3 +48,14 @@ JOIN (VALUES
   ('Auditor', 'training.read')
 ) AS g(role, permission) ON g.role = r.name AND r.built_in
 ON CONFLICT DO NOTHING;
+
+-- On a site in use, each role's new grants are audited (drained by the migration runner).
+INSERT INTO migration_audit_outbox (action, entity_type, entity_id, old_value, new_value, reason)
+SELECT 'role.permissions_migrated', 'Role', b.id::text,
+       jsonb_build_object('name', b.name, 'permissions', to_jsonb(b.permissions)),
+       jsonb_build_object('name', b.name, 'permissions', to_jsonb(a.permissions)),
+       'training records: training.read and training.manage granted'
+  FROM training_grants_before b
+  JOIN (SELECT r.id, coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}') AS permissions
+          FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id GROUP BY r.id) a ON a.id = b.id
+ WHERE a.permissions <> b.permissions AND EXISTS (SELECT 1 FROM users);
