@@ -39,7 +39,7 @@ export default async function TrainingPage() {
                 <RequestChangeDialog
                   triggerLabel="Change curriculum"
                   triggerSize="sm"
-                  triggerAriaLabel={`Change the training curriculum of ${r.role}`}
+                  triggerAriaLabel={`Change curriculum of ${r.role}`}
                   title={`Request: training curriculum of ${r.role}`}
                   kind="training.curriculum"
                   hidden={{ role: r.role }}
