@@ -152,6 +152,14 @@ export const ZEnv = z.object({
   CUSTOS_VERIFY_SCHEDULE: hhmmOrOff('02:00'),
   CUSTOS_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   CUSTOS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  CUSTOS_CHECKPOINT_EVERY_EVENTS: int(1000, 1),
+  CUSTOS_CHECKPOINT_DIR: text(),
+  CUSTOS_INGEST_HTTP_CONTENT_TYPES: text(),
+  CUSTOS_INGEST_HTTP_FORMATS: text(),
+  CUSTOS_TRAINING_GRACE_DAYS: int(14, 0),
+  CUSTOS_REVIEW_INTERVAL_DAYS: int(30, 1),
+  CUSTOS_REVIEW_CHECK_S: int(3600, 1),
+  CUSTOS_API_AUDIENCE: url(['http:', 'https:']),
 });
 export type TConfig = z.output<typeof ZEnv>;
 
