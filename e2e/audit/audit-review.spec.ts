@@ -13,7 +13,7 @@ test('[Annex 11 §9] a QA reviewer opens a review, marks the listed events seen 
   await page.getByLabel('Employee ID').fill(other.employeeId);
   await page.getByLabel('Password').fill('certainly not the password 9');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toBeVisible();
+  await expect(page.getByText('Invalid employee ID or password')).toBeVisible();
 
   await signIn(page, reviewer);
   await page.goto('/audit/reviews');

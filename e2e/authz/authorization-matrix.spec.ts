@@ -133,7 +133,7 @@ interface TOutcome {
   detail: string;
 }
 
-const REFUSALS = [/^Sign in to continue$/, /^You do not have the permission [a-z_]+\.[a-z_]+$/, /^You do not have any of the permissions [a-z_]+\.[a-z_]+(, [a-z_]+\.[a-z_]+)+$/];
+const REFUSALS = [/^Sign in to continue$/, /^You do not have the permission [a-z_]+\.[a-z_]+( and [a-z_]+\.[a-z_]+)*$/, /^You do not have any of the permissions [a-z_]+\.[a-z_]+(, [a-z_]+\.[a-z_]+)+$/];
 const isRefusal = (message: unknown) => typeof message === 'string' && REFUSALS.some((r) => r.test(message));
 
 function headers(who: TIdentity, baseURL: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -4,9 +4,10 @@ import { PERMISSIONS, isAdministrative, type TPermission } from '@/lib/rbac/perm
 // meaning (21 CFR 11.200 — an electronic signature needs a person's ID and password), and no
 // administrative permission (people, roles, devices, broker, backups, change control): those
 // changes are a person's four-eyes request. Retirement and alert acknowledgement are signed by
-// a person, so they are excluded as well, and so is what only governs people (security alerts,
-// change requests, other service accounts).
-const NEVER_FOR_SERVICES = new Set<string>(['records.retire', 'security_alerts.acknowledge', 'security_alerts.read', 'change_requests.read', 'service_accounts.read']);
+// a person, so they are excluded as well, and so is a periodic review of the audit trail (closed by
+// a person's REVIEW signature) and what only governs people (security alerts, change requests,
+// other service accounts).
+const NEVER_FOR_SERVICES = new Set<string>(['records.retire', 'security_alerts.acknowledge', 'security_alerts.read', 'change_requests.read', 'service_accounts.read', 'audit.review']);
 
 export function isSigningPermission(p: string): boolean {
   return p.startsWith('records.sign_');
