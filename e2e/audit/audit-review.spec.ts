@@ -1,19 +1,17 @@
 import AxeBuilder from '@axe-core/playwright';
+import { authenticate } from '@/lib/auth/authenticate';
 import { expect, test } from '../fixtures';
 
 // Annex 11 §9 through the UI: a QA reviewer opens a review of a period, marks the listed events
 // seen and closes it with an electronic signature (REVIEW).
 
-test('[Annex 11 §9] a QA reviewer opens a review, marks the listed events seen and signs it', async ({ page, makeUser, signIn, auditRows }) => {
+test('[Annex 11 §9] a QA reviewer opens a review, marks the listed events seen and signs it', async ({ page, e2eDb, makeUser, signIn, auditRows }) => {
   test.setTimeout(90_000);
   const reviewer = await makeUser({ roles: ['QA Reviewer'] });
   const other = await makeUser({ roles: ['Operator'] });
-  // Something to list: a failed sign-in by another person.
-  await page.goto('/login');
-  await page.getByLabel('Employee ID').fill(other.employeeId);
-  await page.getByLabel('Password').fill('certainly not the password 9');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByText('Invalid employee ID or password')).toBeVisible();
+  // Something to list: a failed sign-in by another person (through the sign-in service).
+  expect((await authenticate(e2eDb.prisma, { employeeId: other.employeeId, password: 'certainly not the password 9' })).ok).toBe(false);
+  await expect.poll(async () => (await auditRows('auth.sign_in_failed')).filter((r) => r.actor_id === other.employeeId).length).toBe(1);
 
   await signIn(page, reviewer);
   await page.goto('/audit/reviews');
