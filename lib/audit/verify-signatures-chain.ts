@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { Prisma } from '@/lib/generated/prisma/client';
 import { contentHashOf } from '@/lib/records/content-hash';
 
 // 21 CFR 11.50, 11.70: a signature row and a version row are tables the database's owner can
@@ -48,7 +49,7 @@ interface TCanonical {
   new_value: Record<string, unknown> | null;
 }
 
-const QUERY = `
+const query = (after: string, recordId: string | null) => Prisma.sql`
   SELECT s.id::text, s.record_id::text, r.number, s.version, s.signer_employee_id, s.printed_name, s.signer_role, s.meaning, s.transition,
     s.comment, (extract(epoch FROM s.signed_at) * 1000)::bigint::text AS signed_at_ms, s.context_ref, s.content_hash AS sig_hash,
     v.content_canonical, v.content_hash,
@@ -58,7 +59,7 @@ const QUERY = `
         AND e.canonical::jsonb -> 'new_value' ->> 'version' = s.version::text
       ORDER BY e.seq LIMIT 1) AS version_event
   FROM signatures s JOIN record_versions v ON v.id = s.record_version_id JOIN records r ON r.id = s.record_id
-  WHERE s.id > $1::uuid AND ($2::uuid IS NULL OR s.record_id = $2::uuid)
+  WHERE s.id > ${after}::uuid AND (${recordId}::uuid IS NULL OR s.record_id = ${recordId}::uuid)
   ORDER BY s.id LIMIT 2000`;
 
 /** The first difference between a signature and the chain, or null when it agrees. */
@@ -99,11 +100,13 @@ function compare(r: TRow): Omit<TChainSignatureProblem, 'signatureId' | 'recordI
 }
 
 /** Where the check's one query runs: a node-postgres client, or Prisma (the record page). */
-export type TQueryable = Pick<pg.ClientBase, 'query'> | { $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> };
+export type TQueryable = Pick<pg.ClientBase, 'query'> | { $queryRaw<T = unknown>(query: Prisma.Sql): Promise<T> };
 
-async function run(db: TQueryable, params: unknown[]): Promise<TRow[]> {
-  if ('$queryRawUnsafe' in db) return db.$queryRawUnsafe<TRow[]>(QUERY, ...params);
-  return (await db.query<TRow>(QUERY, params)).rows;
+/** One parameterized statement (Prisma.sql), sent by either executor. */
+async function run(db: TQueryable, after: string, recordId: string | null): Promise<TRow[]> {
+  const q = query(after, recordId);
+  if ('$queryRaw' in db) return db.$queryRaw<TRow[]>(q);
+  return (await db.query<TRow>({ text: q.text, values: q.values })).rows;
 }
 
 /** Every signature (or those of one record) against the audit chain. */
@@ -114,7 +117,7 @@ export async function checkSignaturesAgainstChain(
   const out = { checked: 0, invalid: [] as TChainSignatureProblem[] };
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const rows = await run(client, [after, opts.recordId ?? null]);
+    const rows = await run(client, after, opts.recordId ?? null);
     if (rows.length === 0) break;
     for (const r of rows) {
       out.checked += 1;
