@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { authConfig } from '@/lib/auth/auth-config';
+import { custosVersion } from '@/lib/config/version';
 import { cliPerson } from '@/lib/auth/cli-person';
 import { buildReport, fromPlaywright, fromVitest, renderReportPdf, type TSystemId, type TTestResult } from '@/lib/compliance/validation-report';
 import { createDb } from '@/lib/db/client';
@@ -54,7 +55,7 @@ async function systemId(): Promise<TSystemId> {
   return {
     gitRevision: execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),
     gitDirty: execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '',
-    custosVersion: (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    custosVersion: custosVersion(),
     lockfileSha256: createHash('sha256').update(readFileSync(path.join(ROOT, 'package-lock.json'))).digest('hex'),
     node: process.version,
     postgres: await postgresVersion(),

@@ -1,3 +1,4 @@
+import { custosVersion } from '@/lib/config/version';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +35,6 @@ export interface TCreatedBackup {
   auditSeq: string;
 }
 
-export const CUSTOS_VERSION = process.env.npm_package_version || '0.1.0';
 
 /**
  * Backs up the whole database into CUSTOS_BACKUP_DIR: a consistent snapshot is dumped (pg_dump
@@ -115,7 +115,7 @@ export async function createBackup(
         v: 1,
         backup_id: id,
         created_at: createdAt,
-        custos_version: CUSTOS_VERSION,
+        custos_version: custosVersion(),
         engine: ver.pglite ? 'pglite' : 'postgres',
         dump_format: ver.pglite ? 'custos_copy_v1' : 'pg_dump_custom',
         postgres_major: ver.major,
