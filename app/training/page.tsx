@@ -55,6 +55,7 @@ export default async function TrainingPage() {
             {r.docs.length === 0 ? (
               <p className="text-sm text-slate-600">No required documents.</p>
             ) : (
+              <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Training of the role">
               <table className="w-full text-left text-sm">
                 <caption className="sr-only">Training of {r.role}</caption>
                 <thead className="text-xs text-slate-600">
@@ -83,6 +84,7 @@ export default async function TrainingPage() {
                   ))}
                 </tbody>
               </table>
+              </div>
             )}
           </Card>
         ))}

@@ -32,6 +32,7 @@ export default async function MyTrainingPage() {
         {items.length === 0 ? (
           <p className="text-sm text-slate-600">Your roles require no training documents. When QA adds one to a curriculum, it appears here.</p>
         ) : (
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="My training">
           <table className="w-full text-left text-sm" data-testid="my-training">
             <caption className="sr-only">My training</caption>
             <thead className="text-xs text-slate-600">
@@ -79,6 +80,7 @@ export default async function MyTrainingPage() {
               ))}
             </tbody>
           </table>
+          </div>
         )}
       </Card>
     </>

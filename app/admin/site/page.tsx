@@ -90,6 +90,7 @@ export default async function SitePage() {
           </Alert>
         )}
         <Card title="Who can approve what" description="Active, unlocked people holding the permissions of each kind of change request.">
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Readiness per kind of change request">
           <table className="w-full text-left text-sm" data-testid="readiness">
             <caption className="sr-only">Readiness per kind of change request</caption>
             <thead className="text-xs text-slate-600">
@@ -119,6 +120,7 @@ export default async function SitePage() {
               ))}
             </tbody>
           </table>
+          </div>
         </Card>
       </div>
     </>
