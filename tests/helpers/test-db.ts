@@ -20,6 +20,8 @@ export interface TTestDatabase {
   owner(): Promise<pg.Client>;
   /** A pg client connected as the application role. */
   app(): Promise<pg.Client>;
+  /** One statement as the owner, on a connection of its own: the rows. */
+  sql(q: string, params?: unknown[]): Promise<pg.QueryResultRow[]>;
   keyFile: string;
   drop(): Promise<void>;
 }
@@ -72,6 +74,15 @@ export async function createTestDatabase(label: string, opts: { migrate?: boolea
     keyFile,
     owner: () => connect(ownerUrl),
     app: () => connect(appUrl),
+    async sql(q: string, params: unknown[] = []) {
+      const c = new pg.Client({ connectionString: ownerUrl });
+      await c.connect();
+      try {
+        return (await c.query(q, params)).rows;
+      } finally {
+        await c.end();
+      }
+    },
     async drop() {
       await db.$disconnect();
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)));

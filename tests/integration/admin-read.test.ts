@@ -15,14 +15,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 describe('administration read services', () => {
   it('lists users a page at a time, filtered by text, status and role', async () => {

@@ -17,14 +17,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 describe('periodic audit-trail review', () => {
   it('[Annex 11 §9] a review lists what needs a look; its own actor may not review; every listed event is marked before the REVIEW signature closes it', async () => {

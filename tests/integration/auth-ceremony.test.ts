@@ -23,14 +23,7 @@ beforeEach(() => {
   process.env.CUSTOS_AUTH_RATE_PER_MINUTE = '0';
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 describe('one credential ceremony', () => {
   it('[11.300(d)] a successful change-request signature resets the consecutive-failure count', async () => {

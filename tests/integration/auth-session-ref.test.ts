@@ -18,14 +18,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 async function cookieFor(sid: string) {
   return `other=1; ${SESSION_COOKIE}=${await encode({ token: { sid }, secret: process.env.NEXTAUTH_SECRET! })}`;

@@ -24,14 +24,7 @@ async function signIn(employeeId: string, password: string, otp?: string) {
   return r.sessionId;
 }
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 describe('sessions', () => {
   it('[11.300(c)] disabling a user refuses the next request of a live session', async () => {

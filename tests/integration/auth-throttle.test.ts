@@ -36,14 +36,7 @@ afterEach(() => {
   delete process.env.CUSTOS_LOCKOUT_MINUTES;
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 const hashes = () => vi.mocked(verifyPassword).mock.calls.length;
 

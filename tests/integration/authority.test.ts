@@ -38,14 +38,7 @@ async function person(roles: string[]) {
 }
 type TPerson = Awaited<ReturnType<typeof person>>;
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 async function custos(args: string[], env: Record<string, string> = {}) {
   try {

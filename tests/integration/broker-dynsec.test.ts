@@ -42,14 +42,7 @@ async function approve(a: TAdmin, id: string) {
   return decideChangeRequest(t.db, a.s, { id, decision: 'approve', payloadHash: cr.payloadHash, employeeId: a.employeeId, password: a.password });
 }
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 /** Connects as a broker client over MQTT 5 (so a refused publish answers with a reason code). */
 async function connectAs(username: string, password: string) {

@@ -12,14 +12,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 describe('change requests expire on a timer', () => {
   it('[Annex 11 §10] [11.10(e)] the worker timer expires an overdue request with a shifted clock, audited by the system, its time that of the event', async () => {

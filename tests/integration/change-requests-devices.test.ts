@@ -32,14 +32,7 @@ async function decide(a: TAdmin, id: string, decision: 'approve' | 'reject' = 'a
   return decideChangeRequest(t.db, a.s, { id, decision, payloadHash: cr.payloadHash, employeeId: a.employeeId, password: a.password, reason: decision === 'reject' ? 'no' : '' });
 }
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 const uid = () => randomBytes(3).toString('hex').toUpperCase();
 

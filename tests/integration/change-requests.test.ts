@@ -27,14 +27,7 @@ async function decide(a: TAdmin, id: string, decision: 'approve' | 'reject', ext
   return decideChangeRequest(t.db, a.s, { id, decision, payloadHash: cr.payloadHash, employeeId: a.employeeId, password: a.password, ...extra });
 }
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 describe('four-eyes change requests', () => {
   it('[4-eyes] a role assignment needs two distinct approvers and then takes effect on the next request', async () => {

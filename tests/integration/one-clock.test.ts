@@ -18,14 +18,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 /** The application clock an hour off the database's: a stored time from it would show. */
 function skewAppClock() {

@@ -26,14 +26,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 /** The exposition text as a map from `name{labels}` to value. */
 function parseExposition(text: string): Map<string, number> {

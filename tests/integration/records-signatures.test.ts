@@ -44,14 +44,7 @@ async function people() {
 const sign = (u: { employeeId: string; password: string; s: Parameters<typeof signRecord>[1] }, recordId: string, version: number, transition: string, meaning: string, extra: Record<string, unknown> = {}) =>
   signRecord(t.db, u.s, { recordId, version, transition, meaning, employeeId: u.employeeId, password: u.password, ...extra });
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 describe('records and electronic signatures', () => {
   it('[11.50] author, reviewer and approver sign; each signature carries name, time, meaning and context_ref', async () => {

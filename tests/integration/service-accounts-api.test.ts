@@ -31,14 +31,7 @@ async function admin(): Promise<TAdmin> {
   return { ...u, s: await sessionUser(t.db, u) };
 }
 
-async function sql(q: string, params: unknown[] = []) {
-  const c = await t.owner();
-  try {
-    return (await c.query(q, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 
 const ec = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pemOf = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
