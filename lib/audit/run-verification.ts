@@ -7,6 +7,7 @@ import { verifySignatures, type TSignatureCheck } from '@/lib/esign/verify-signa
 import { checkSignaturesAgainstChain, type TChainSignatureProblem } from '@/lib/audit/verify-signatures-chain';
 import { verifyDerivedState, type TStateCheck } from '@/lib/audit/verify-state';
 import type { TDb } from '@/lib/db/client';
+import { verifyJunkAudits, type TJunkAuditCheck } from '@/lib/ingest/junk-audit';
 
 export type TVerificationReport = TVerifyResult & {
   chainOk: boolean;
@@ -15,6 +16,8 @@ export type TVerificationReport = TVerifyResult & {
   signatureChain: { checked: number; invalid: TChainSignatureProblem[] };
   /** Live state (record status, user roles, role permissions, devices and keys, chain head) against a replay of the trail. */
   state: TStateCheck;
+  /** Quarantined gateway junk against its per-address, per-minute audit events (count and Merkle root). */
+  junk: TJunkAuditCheck;
 };
 
 /**
@@ -44,13 +47,15 @@ export async function runVerification(
   const signatures = await verifySignatures(client);
   const signatureChain = await checkSignaturesAgainstChain(client);
   const state = await verifyDerivedState(client, chain.chainId);
+  const junk = await verifyJunkAudits(client);
   const result: TVerificationReport = {
     ...chain,
-    ok: chain.ok && signatures.invalid.length === 0 && signatureChain.invalid.length === 0 && state.ok,
+    ok: chain.ok && signatures.invalid.length === 0 && signatureChain.invalid.length === 0 && state.ok && junk.ok,
     chainOk: chain.ok,
     signatures,
     signatureChain,
     state,
+    junk,
   };
   await db.$transaction((tx) =>
     appendAudit(
@@ -76,6 +81,7 @@ export async function runVerification(
             unsignedTail: result.unsignedTail,
             external: result.external && { seq: result.external.seq, status: result.external.status },
             stateDivergences: state.divergences.map((d) => ({ kind: d.kind, entity: d.entity, field: d.field })),
+            junkAudits: { checked: junk.audits, problems: junk.problems.length },
             signaturesDisagreeingWithChain: signatureChain.invalid.map((p) => ({ signatureId: p.signatureId, record: p.recordNumber, version: p.version, field: p.field })),
             verifiedAt: result.verifiedAt,
           },
@@ -100,5 +106,6 @@ export function verificationProblems(r: TVerificationReport): string[] {
   for (const s of r.signatures.invalid) out.push(`INVALID SIGNATURE ${s.signatureId} on record ${s.recordId} v${s.version}: ${s.validity}`);
   for (const p of r.signatureChain.invalid) out.push(`INVALID SIGNATURE ${p.signatureId} on record ${p.recordNumber} v${p.version}: ${p.detail}`);
   for (const d of r.state.divergences) out.push(`STATE DIVERGES (${d.kind} ${d.entity}, ${d.field}): ${d.detail}`);
+  for (const p of r.junk.problems) out.push(`QUARANTINE AUDIT: ${p}`);
   return out;
 }

@@ -160,6 +160,22 @@ export const ZEnv = z.object({
   CUSTOS_REVIEW_INTERVAL_DAYS: int(30, 1),
   CUSTOS_REVIEW_CHECK_S: int(3600, 1),
   CUSTOS_API_AUDIENCE: url(['http:', 'https:']),
+  CUSTOS_GATEWAY_AUTH: oneOf(['signature', 'token', 'mtls-header'], 'signature'),
+  CUSTOS_GATEWAY_CERT_HEADER: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return 'x-ssl-client-cert';
+      if (/^[A-Za-z0-9-]{1,64}$/.test(v)) return v.toLowerCase();
+      ctx.addIssue({ code: 'custom', message: `must be an HTTP header name (got "${v}")` });
+      return z.NEVER;
+    }),
+  CUSTOS_GATEWAY_RATE: int(500, 0),
+  CUSTOS_GATEWAY_JUNK_RATE: int(5, 0),
+  CUSTOS_GATEWAY_QUARANTINE_BYTES_PER_HOUR: int(8 * 1024 * 1024, 0),
+  CUSTOS_GATEWAY_GROUP_COMMIT: oneOf(['on', 'off'], 'on'),
+  CUSTOS_GATEWAY_GROUP_WINDOW_MS: int(2, 0, 1000),
+  CUSTOS_GATEWAY_GROUP_MAX: int(500, 1, 10_000),
 });
 export type TConfig = z.output<typeof ZEnv>;
 

@@ -26,6 +26,8 @@ const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_versio
 /** Below this many messages a round trip to the verification threads costs more than it saves. */
 const POOLED_MIN = 32;
 
+export type TIngestResult = TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string; stored?: boolean }> };
+
 export interface TIngestorOptions {
   maxBytes?: number;
   /** The batch transactions' connections; default the application role's shared pool. */
@@ -66,10 +68,13 @@ export class Ingestor {
   }
 
   /** `formats`: the payload formats accepted from this source (default both); others are quarantined as `format_not_accepted`. */
-  async ingest(messages: TInbound[], opts: { formats?: ReadonlyArray<TAcceptedReading['format']> } = {}): Promise<TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string }> }> {
+  async ingest(messages: TInbound[], opts: { formats?: ReadonlyArray<TAcceptedReading['format']> } = {}): Promise<TIngestResult> {
+    return this.storeVerdicts(await this.verifyMessages(messages, opts));
+  }
+
+  /** parse ► verify, without storing: one verdict per message, in order. */
+  async verifyMessages(messages: TInbound[], opts: { formats?: ReadonlyArray<TAcceptedReading['format']> } = {}): Promise<TVerdict[]> {
     await this.keys.refreshIfNeeded(false);
-    const accepted: TAcceptedReading[] = [];
-    const rejected: TRejected[] = [];
     let verdicts = await this.verify(messages);
     const unknown = verdicts.flatMap((v, i) => (!v.ok && UNKNOWN.has(v.rejected.reason) ? [i] : []));
     if (unknown.length > 0) {
@@ -89,15 +94,26 @@ export class Ingestor {
           : v,
       );
     }
+    return verdicts;
+  }
+
+  /**
+   * Stores verified messages in ONE transaction (readings, their batch event, quarantine) and
+   * answers per verdict, in order: stored or duplicate, or the reason it was not stored.
+   */
+  async storeVerdicts(verdicts: TVerdict[]): Promise<TIngestResult> {
+    const accepted: TAcceptedReading[] = [];
+    const rejected: TRejected[] = [];
     for (const v of verdicts) {
       if (v.ok) accepted.push(v.reading);
       else rejected.push(v.rejected);
     }
     const started = performance.now();
     const culprits = new Map<TAcceptedReading, string>();
-    const result = await this.store(accepted, rejected, culprits);
+    const newKeys = new Set<string>();
+    const result = await this.store(accepted, rejected, culprits, newKeys);
     observeIngestBatch({
-      received: messages.length,
+      received: verdicts.length,
       stored: result.stored,
       duplicates: result.duplicates,
       rejectedReasons: rejected.map((r) => r.reason),
@@ -105,11 +121,18 @@ export class Ingestor {
       deviceTimes: accepted.map((a) => parseDeviceTime(a.deviceTs)),
       committedAt: new Date(),
     });
+    // The first message of a key stored now is "stored"; a replay (earlier, or a copy in this batch) "duplicate".
+    const first = new Set<string>();
     return {
       ...result,
-      verdicts: verdicts.map((v) =>
-        !v.ok ? { ok: false, reason: v.rejected.reason } : culprits.has(v.reading) ? { ok: false, reason: 'store_failed' } : { ok: true, dedupKey: v.reading.dedupKey.toString('hex') },
-      ),
+      verdicts: verdicts.map((v) => {
+        if (!v.ok) return { ok: false, reason: v.rejected.reason };
+        if (culprits.has(v.reading)) return { ok: false, reason: 'store_failed' };
+        const k = v.reading.dedupKey.toString('hex');
+        const stored = newKeys.has(k) && !first.has(k);
+        first.add(k);
+        return { ok: true, dedupKey: k, stored };
+      }),
     };
   }
 
@@ -119,9 +142,11 @@ export class Ingestor {
    * fails is alone — the others commit, and that one is quarantined with the database's reason.
    * No message can hold the messages behind it hostage to an endless redelivery.
    */
-  private async store(accepted: TAcceptedReading[], rejected: TRejected[], culprits: Map<TAcceptedReading, string>): Promise<TStoreResult> {
+  private async store(accepted: TAcceptedReading[], rejected: TRejected[], culprits: Map<TAcceptedReading, string>, newKeys: Set<string>): Promise<TStoreResult> {
     try {
-      return await storeBatch(this.pool, this.keys, accepted, rejected);
+      const r = await storeBatch(this.pool, this.keys, accepted, rejected);
+      for (const k of r.storedKeys ?? []) newKeys.add(k);
+      return r;
     } catch (e) {
       if (!isContentError(e) || accepted.length + rejected.length === 0) throw e;
       if (accepted.length === 1 && rejected.length === 0) {
@@ -145,7 +170,7 @@ export class Ingestor {
             ? [[[], rejected], [accepted, []]]
             : [[accepted.slice(0, accepted.length >> 1), []], [accepted.slice(accepted.length >> 1), []]];
       const results: TStoreResult[] = [];
-      for (const [a, r] of parts) results.push(await this.store(a, r, culprits));
+      for (const [a, r] of parts) results.push(await this.store(a, r, culprits, newKeys));
       return {
         stored: results.reduce((n, x) => n + x.stored, 0),
         duplicates: results.reduce((n, x) => n + x.duplicates, 0),

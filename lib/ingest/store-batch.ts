@@ -18,6 +18,8 @@ export interface TStoreResult {
   duplicates: number;
   quarantined: number;
   batchId: string | null;
+  /** The idempotency keys (hex) of the readings this transaction stored (not the replays). */
+  storedKeys?: string[];
 }
 
 /**
@@ -189,11 +191,12 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
     const { rows: q } = await client.query<{ id: string }>(
       `WITH ids AS MATERIALIZED (SELECT nextval('quarantine_id_seq') AS id, n::bigint AS n FROM generate_series(1, $1::int) AS n),
        ins AS (
-         INSERT INTO quarantine (id, received_at, source, topic, device_hint, raw, raw_sha256, reason, detail)
+         INSERT INTO quarantine (id, received_at, source, topic, device_hint, raw, raw_sha256, reason, detail, source_address, junk_window, received_bytes, received_sha256)
          SELECT ids.id, u.received_at, u.source, u.topic, u.device_hint, substring($6::bytea FROM u.o + 1 FOR u.len),
-           substring($7::bytea FROM n::int * 32 - 31 FOR 32), u.reason, u.detail
-         FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $8::int[], $9::int[], $10::text[], $11::text[])
-           WITH ORDINALITY AS u(received_at, source, topic, device_hint, o, len, reason, detail, n)
+           substring($7::bytea FROM n::int * 32 - 31 FOR 32), u.reason, u.detail, u.source_address,
+           CASE WHEN u.aggregate THEN date_trunc('minute', u.received_at) END, u.received_bytes, decode(u.received_sha256, 'hex')
+         FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::bigint[], $15::text[])
+           WITH ORDINALITY AS u(received_at, source, topic, device_hint, o, len, reason, detail, source_address, aggregate, received_bytes, received_sha256, n)
          JOIN ids USING (n))
        SELECT id::text FROM ids ORDER BY n`,
       [
@@ -208,19 +211,33 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
         rejected.map((r) => r.inbound.raw.length),
         rejected.map((r) => r.reason),
         rejected.map((r) => r.detail),
+        rejected.map((r) => r.sourceAddress ?? null),
+        rejected.map((r) => r.aggregate === true),
+        rejected.map((r) => r.received?.bytes ?? null),
+        rejected.map((r) => r.received?.sha256 ?? null),
       ],
     );
     if (q.length !== rejected.length) throw new Error(`quarantine: ${q.length} ids for ${rejected.length} rejected messages`);
-    rejected.forEach((r, i) =>
+    rejected.forEach((r, i) => {
+      // Junk is audited per source address and minute (lib/ingest/junk-audit.ts).
+      if (r.aggregate) return;
       events.push({
         actor: INGEST_ACTOR,
         action: 'telemetry.quarantine',
         entityType: 'Quarantine',
         entityId: q[i].id,
-        newValue: { source: r.inbound.source, topic: r.inbound.topic, deviceHint: r.deviceHint, sha256: r.rawSha256.toString('hex'), bytes: r.inbound.raw.length, ...(r.received ? { received: r.received } : {}) },
+        newValue: {
+          source: r.inbound.source,
+          topic: r.inbound.topic,
+          deviceHint: r.deviceHint,
+          sha256: r.rawSha256.toString('hex'),
+          bytes: r.inbound.raw.length,
+          ...(r.sourceAddress ? { address: r.sourceAddress } : {}),
+          ...(r.received ? { received: r.received } : {}),
+        },
         reason: `${r.reason}: ${r.detail}`.slice(0, 2000),
-      }),
-    );
+      });
+    });
   }
 
   // Contended rows from here on: device state (locked in device order), then the chain head.
@@ -257,5 +274,11 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       [batch.id.toString(), rows[0].a.inbound.source, rows.length, rows[0].id.toString(), rows[rows.length - 1].id.toString(), batch.root, ev.chainId, ev.seq.toString()],
     );
   }
-  return { stored: rows.length, duplicates: accepted.length - rows.length, quarantined: rejected.length, batchId: batch?.id.toString() ?? null };
+  return {
+    stored: rows.length,
+    duplicates: accepted.length - rows.length,
+    quarantined: rejected.length,
+    batchId: batch?.id.toString() ?? null,
+    storedKeys: rows.map((r) => r.a.dedupKey.toString('hex')),
+  };
 }

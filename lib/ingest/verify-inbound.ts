@@ -36,6 +36,13 @@ export interface TRejected {
   rawSha256: Buffer;
   /** When only a prefix of what was received is kept (an oversized HTTP body): the whole of it. */
   received?: { bytes: number; sha256: string; complete: boolean };
+  /** The client address of an HTTP body (CUSTOS_TRUSTED_PROXIES applied). */
+  sourceAddress?: string | null;
+  /**
+   * Unauthenticated junk over HTTP: sealed like every rejection, but audited with the other junk
+   * of its source address and minute in one event (lib/ingest/junk-audit.ts), not one event each.
+   */
+  aggregate?: boolean;
 }
 
 export type TVerdict = { ok: true; reading: TAcceptedReading } | { ok: false; rejected: TRejected };

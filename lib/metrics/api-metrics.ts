@@ -13,3 +13,16 @@ export function apiTokenRefusals(): client.Counter<'reason'> {
   });
   return g.custosApiRefusals;
 }
+
+const gw = globalThis as unknown as { custosGatewayRefusals?: client.Counter<'reason'> };
+
+/** Gateway posts refused before anything was stored: failed transport authentication, limits, a body sent with another gateway's credentials. */
+export function gatewayRefusals(): client.Counter<'reason'> {
+  gw.custosGatewayRefusals ??= new client.Counter({
+    name: 'custos_gateway_refusals_total',
+    help: 'HTTP gateway posts refused at the ingress, by reason (auth, rate, quarantine_bytes, gateway_mismatch)',
+    labelNames: ['reason'],
+    registers: [getMetrics().registry],
+  });
+  return gw.custosGatewayRefusals;
+}

@@ -9,6 +9,8 @@ import { registerDevice } from '@/lib/devices/register-device';
 import { POST as gatewaySync } from '@/app/api/ingest/gateway/route';
 import { loadOrCreateServerKey } from '@/lib/audit/server-key';
 import { Ingestor } from '@/lib/ingest/ingestor';
+import { getPgPool } from '@/lib/db/pg-pool';
+import { flushJunkAudits } from '@/lib/ingest/junk-audit';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { proveReading } from '@/lib/ingest/prove-reading';
 import { buildGatewayBody, buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
@@ -334,11 +336,13 @@ describe('smaller ingest faults', () => {
     const whole = createHash('sha256').update(huge).digest('hex');
     expect(row.detail).toContain(`${huge.length} bytes`);
     expect(row.detail).toContain(whole);
-    const [ev] = (await owner.query<{ new_value: { received: { bytes: number; sha256: string } } }>(
-      "SELECT new_value FROM audit_events WHERE action = 'telemetry.quarantine' AND entity_id = $1",
+    // Unsigned, so junk: audited with its address's minute, the whole body's length and hash included.
+    await flushJunkAudits(getPgPool(), { closeOpenMinutes: true });
+    const [ev] = (await owner.query<{ entries: Array<[string, string, number?, string?]> }>(
+      "SELECT e.new_value -> 'entries' AS entries FROM quarantine q JOIN quarantine_junk_audits a ON a.id = q.junk_audit_id JOIN audit_events e ON e.chain_id = a.audit_chain_id AND e.seq = a.audit_seq WHERE q.id = $1",
       [row.id],
     )).rows;
-    expect(ev.new_value.received).toMatchObject({ bytes: huge.length, sha256: whole, complete: true });
+    expect(ev.entries.find((x) => x[0] === row.id)).toEqual([row.id, expect.any(String), huge.length, whole]);
   });
 
   it('[11.10(e)] the HTTP route checks Content-Type and accepts only the gateway format unless configured otherwise', async () => {

@@ -1,0 +1,72 @@
+import type { Ingestor, TIngestResult } from '@/lib/ingest/ingestor';
+import type { TVerdict } from '@/lib/ingest/verify-inbound';
+
+// Group commit for the HTTP gateway endpoint: concurrent posts, each verified on its own
+// request, are stored together in ONE transaction with ONE telemetry.batch audit event carrying
+// the group's Merkle root (as an MQTT batch is). Each post is answered only after its group
+// committed (acknowledge after commit, 21 CFR 11.10(e)); a group that fails fails each of its
+// posts, which the gateway retries (idempotent: a reading is stored once).
+//
+// When no commit is running, the first post waits `windowMs` for others; while one runs,
+// posts queue and go together as soon as it returns. At most `maxGroup` posts per group.
+// Posts keep their arrival order inside a group, and a gateway that waits for each answer
+// before its next post (seed 001 does) sees its readings stored in its order.
+
+export type TGroupAnswer = { verdict: TIngestResult['verdicts'][number]; batchId: string | null; groupSize: number };
+
+interface TItem {
+  verdict: TVerdict;
+  resolve: (a: TGroupAnswer) => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommitter {
+  private queue: TItem[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ingestor: Ingestor,
+    private readonly opts: { windowMs: number; maxGroup: number },
+  ) {}
+
+  submit(verdict: TVerdict): Promise<TGroupAnswer> {
+    return new Promise<TGroupAnswer>((resolve, reject) => {
+      this.queue.push({ verdict, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Posts waiting for a group (for metrics and tests). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    if (this.queue.length >= this.opts.maxGroup || this.opts.windowMs === 0) {
+      this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => this.flush(), this.opts.windowMs);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running || this.queue.length === 0) return;
+    const group = this.queue.splice(0, this.opts.maxGroup);
+    this.running = true;
+    this.ingestor
+      .storeVerdicts(group.map((g) => g.verdict))
+      .then(
+        (r) => group.forEach((g, i) => g.resolve({ verdict: r.verdicts[i], batchId: r.batchId, groupSize: group.length })),
+        (e: unknown) => group.forEach((g) => g.reject(e)),
+      )
+      .finally(() => {
+        this.running = false;
+        // What queued during this commit goes at once: it has waited a commit already.
+        if (this.queue.length > 0) this.flush();
+      });
+  }
+}
