@@ -28,4 +28,5 @@ export const REASON_LABEL: Record<string, string> = {
   too_large: 'Larger than the size limit',
   unsupported_media_type: 'Wrong Content-Type',
   format_not_accepted: 'Format not accepted on this route',
+  gateway_mismatch: 'Signed by another gateway than the sender',
 };

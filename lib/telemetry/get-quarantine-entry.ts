@@ -34,15 +34,19 @@ export async function getQuarantineEntry(db: TDb, user: TCurrentUser, id: string
       sha256: string;
       intact: boolean;
       head: Uint8Array;
+      source_address: string | null;
+      junk_window: Date | null;
+      junk_audit_seq: bigint | null;
     }>
-  >`SELECT id::text, received_at, source, topic, device_hint, reason, detail, status, decided_by, decided_at, decision_reason, telemetry_id::text,
-           octet_length(raw) AS size, encode(raw_sha256, 'hex') AS sha256, sha256(raw) = raw_sha256 AS intact,
-           substring(raw FROM 1 FOR ${PREVIEW_BYTES}::int) AS head
-      FROM quarantine WHERE id = ${BigInt(id)}`;
+  >`SELECT q.id::text, q.received_at, q.source, q.topic, q.device_hint, q.reason, q.detail, q.status, q.decided_by, q.decided_at, q.decision_reason, q.telemetry_id::text,
+           octet_length(q.raw) AS size, encode(q.raw_sha256, 'hex') AS sha256, sha256(q.raw) = q.raw_sha256 AS intact,
+           substring(q.raw FROM 1 FOR ${PREVIEW_BYTES}::int) AS head, q.source_address, q.junk_window, a.audit_seq AS junk_audit_seq
+      FROM quarantine q LEFT JOIN quarantine_junk_audits a ON a.id = q.junk_audit_id WHERE q.id = ${BigInt(id)}`;
   const r = rows[0];
   if (!r) throw new AppError('NOT_FOUND', 'Unknown quarantine entry');
+  // Its own events, and for unauthenticated junk the one event of its address and minute.
   const audit = await db.auditEvent.findMany({
-    where: { chainId: defaultChainId(), entityType: 'Quarantine', entityId: id },
+    where: { chainId: defaultChainId(), OR: [{ entityType: 'Quarantine', entityId: id }, ...(r.junk_audit_seq !== null ? [{ seq: r.junk_audit_seq }] : [])] },
     orderBy: { seq: 'asc' },
     take: 200,
     select: { seq: true, canonical: true },
@@ -66,6 +70,9 @@ export async function getQuarantineEntry(db: TDb, user: TCurrentUser, id: string
     intact: r.intact,
     preview: preview.text,
     previewTruncated: preview.truncated,
+    sourceAddress: r.source_address,
+    /** Unauthenticated junk: the minute whose one event audits it, and whether that event is written yet. */
+    junk: r.junk_window ? { window: r.junk_window, audited: r.junk_audit_seq !== null } : null,
     audit: audit.map((a) => trailEntry(a.seq, a.canonical)),
   };
 }

@@ -73,6 +73,21 @@ export default async function QuarantineEntryPage({ params }: { params: Promise<
                 { term: 'Received', description: <Utc d={q.receivedAt} /> },
                 { term: 'Source', description: q.source.toUpperCase() },
                 { term: 'Topic', description: q.topic ? <code className="font-mono text-xs">{q.topic}</code> : none },
+                ...(q.sourceAddress ? [{ term: 'Client address', description: <code className="font-mono text-xs">{q.sourceAddress}</code> }] : []),
+                ...(q.junk
+                  ? [
+                      {
+                        term: 'Audited',
+                        description: q.junk.audited ? (
+                          <span>
+                            Unauthenticated: with the other posts of this address in the minute from <Utc d={q.junk.window} />, in one audit event (below)
+                          </span>
+                        ) : (
+                          <span>Unauthenticated: its minute (from <Utc d={q.junk.window} />) is audited in one event shortly after it ends</span>
+                        ),
+                      },
+                    ]
+                  : []),
                 { term: 'Device named', description: q.deviceHint ? <code className="font-mono text-xs">{q.deviceHint}</code> : none },
                 {
                   term: 'Reason',
