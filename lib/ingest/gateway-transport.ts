@@ -55,11 +55,12 @@ export async function authenticateTransport(req: Request, cfg: TConfig, keys: De
     if (!auth) return refused(401, 'token_missing', 'A bearer token with scope telemetry.ingest is required', { 'www-authenticate': 'Bearer realm="custos-gateway", error="invalid_request", error_description="A bearer token is required"' });
     try {
       const p = await verifyServiceToken(getDb(), auth, { sourceIp: address });
-      if (!p.permissions.has('telemetry.ingest')) {
+      if (!p.permissions.has('telemetry.ingest' as never)) {
         return refused(403, 'token_scope', 'The token does not carry scope telemetry.ingest', { 'www-authenticate': 'Bearer realm="custos-gateway", error="insufficient_scope", scope="telemetry.ingest"' });
       }
-      if (!p.service.gatewayId) return refused(403, 'token_unbound', `Service account ${p.service.accountId} is not bound to a gateway`);
-      return { ok: true, identity: { gatewayId: p.service.gatewayId, via: 'token', principal: p.id } };
+      const bound = (p.service as { gatewayId?: string | null }).gatewayId;
+      if (!bound) return refused(403, 'token_unbound', `Service account ${p.service.accountId} is not bound to a gateway`);
+      return { ok: true, identity: { gatewayId: bound, via: 'token', principal: p.id } };
     } catch (e) {
       if (!isTokenRefusal(e)) throw e;
       return refused(e.status, `token_${e.reason}`, e.description, { 'www-authenticate': e.wwwAuthenticate.replace('realm="custos-api"', 'realm="custos-gateway"') });
@@ -73,10 +74,11 @@ export async function authenticateTransport(req: Request, cfg: TConfig, keys: De
   if (!header) return refused(401, 'cert_missing', 'No client certificate was presented');
   const fp = certificateFingerprint(header);
   if (!fp) return refused(401, 'cert_malformed', `${cfg.CUSTOS_GATEWAY_CERT_HEADER} is neither a PEM certificate nor a SHA-256 fingerprint`);
-  let gatewayId = keys.gatewayForCertFingerprint(fp);
+  const lookup = (f: string) => (keys as unknown as { gatewayForCertFingerprint(fp: string): string | null }).gatewayForCertFingerprint(f);
+  let gatewayId = lookup(fp);
   if (!gatewayId) {
     await keys.refreshIfNeeded(true);
-    gatewayId = keys.gatewayForCertFingerprint(fp);
+    gatewayId = lookup(fp);
   }
   if (!gatewayId) return refused(401, 'cert_unknown', `The client certificate (SHA-256 ${fp}) is not registered for any gateway`);
   return { ok: true, identity: { gatewayId, via: 'certificate', principal: null } };
