@@ -3,6 +3,19 @@ import { ALLOWED_METHODS, checkMethod } from '@/lib/http/request-guard';
 
 let installed = false;
 
+type TFastRoute = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+const g = globalThis as unknown as { custosFastRoutes?: Map<string, TFastRoute> };
+const fastRoutes = (g.custosFastRoutes ??= new Map());
+
+/**
+ * A route the Node server answers itself, before Next.js: only the telemetry hot path
+ * (POST /api/ingest/gateway, lib/ingest/gateway-endpoint.ts), whose Next.js route handler stays
+ * the same code for `next dev` and tests. `METHOD /path`, matched without the query string.
+ */
+export function registerFastRoute(method: string, pathname: string, handler: TFastRoute): void {
+  fastRoutes.set(`${method} ${pathname}`, handler);
+}
+
 /**
  * Two things only the Node server can do, before Next.js sees a request:
  *   - TRACE, TRACK, CONNECT … are answered 405 (Next's request object refuses them with a
@@ -25,6 +38,19 @@ export function installNodeServerGuard(): void {
         return true;
       }
       appendSocketAddress(req);
+      if (fastRoutes.size > 0) {
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        const route = fastRoutes.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
+        if (route) {
+          route(req, res).catch((e: unknown) => {
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'Something went wrong on the server' } }));
+            console.error(e);
+          });
+          return true;
+        }
+      }
     }
     return emit.call(this, event, ...args);
   } as typeof http.Server.prototype.emit;

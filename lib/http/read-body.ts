@@ -44,16 +44,18 @@ export interface TBoundedBody {
  * body can be quarantined as a truncated prefix with its length and SHA-256.
  */
 export async function readBodyBounded(req: Request, limit: number, hardCap = 64 * 1024 * 1024): Promise<TBoundedBody> {
+  return readChunksBounded(req.body as AsyncIterable<Uint8Array> | null, limit, hardCap);
+}
+
+/** The same over any stream of chunks (a web ReadableStream, a Node IncomingMessage). */
+export async function readChunksBounded(source: AsyncIterable<Uint8Array> | null, limit: number, hardCap = 64 * 1024 * 1024): Promise<TBoundedBody> {
   const hash = createHash('sha256');
   const kept: Uint8Array[] = [];
   let keptBytes = 0;
   let length = 0;
   let complete = true;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+  if (source) {
+    for await (const value of source) {
       length += value.byteLength;
       hash.update(value);
       if (keptBytes < limit) {
@@ -62,11 +64,11 @@ export async function readBodyBounded(req: Request, limit: number, hardCap = 64 
         keptBytes += part.byteLength;
       }
       if (length >= hardCap) {
+        // Leaving the loop cancels the stream: nothing more is read.
         complete = false;
-        await reader.cancel();
         break;
       }
     }
   }
-  return { bytes: Buffer.concat(kept), length, sha256: hash.digest(), oversized: length > limit, complete };
+  return { bytes: kept.length === 1 ? Buffer.from(kept[0].buffer, kept[0].byteOffset, kept[0].byteLength) : Buffer.concat(kept), length, sha256: hash.digest(), oversized: length > limit, complete };
 }

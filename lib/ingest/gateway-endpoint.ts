@@ -3,7 +3,8 @@ import { config, type TConfig } from '@/lib/config/env';
 import { getDb } from '@/lib/db/client';
 import { getPgPool, isConnectionError } from '@/lib/db/pg-pool';
 import { clientAddress } from '@/lib/http/client-address';
-import { readBodyBounded } from '@/lib/http/read-body';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBodyBounded, readChunksBounded, type TBoundedBody } from '@/lib/http/read-body';
 import { toErrorResponse } from '@/lib/http/error-response';
 import { SourceQuota, type TQuotaVerdict } from '@/lib/ingest/gateway-quota';
 import { GroupCommitter, type TGroupAnswer } from '@/lib/ingest/group-commit';
@@ -62,103 +63,151 @@ function formats(cfg: TConfig): Array<'ecdsa' | 'hmac'> {
   return [...(names.includes('gateway') ? (['ecdsa'] as const) : []), ...(names.includes('hmac') ? (['hmac'] as const) : [])];
 }
 
-const NO_STORE = { 'cache-control': 'no-store' };
-const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => Response.json(body, { status, headers: { ...NO_STORE, ...headers } });
+export interface TGatewayAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): TGatewayAnswer => ({ status, body, headers });
 
-function throttled(q: Extract<TQuotaVerdict, { ok: false }>, source: string): Response {
+function throttled(q: Extract<TQuotaVerdict, { ok: false }>, source: string): TGatewayAnswer {
   gatewayRefusals().inc({ reason: q.reason });
   const what = q.reason === 'rate' ? 'Too many requests from this source' : 'This source has used its quarantine allowance for the hour';
   return answer(429, { status: 'throttled', reason: q.reason, source, message: `${what}; nothing was stored — retry after ${q.retryAfterS} s` }, { 'retry-after': String(q.retryAfterS) });
 }
 
+/** As a Next.js route handler (app/api/ingest/gateway/route.ts). */
 export async function handleGatewayPost(req: Request): Promise<Response> {
   try {
-    const cfg = config();
-    const s = state(cfg);
-    const address = clientAddress(req.headers.get('x-forwarded-for'));
-    const junkSource = `address:${address ?? 'unknown'}`;
-    const junkRate = () => s.quota.take(junkSource, cfg.CUSTOS_GATEWAY_JUNK_RATE, Math.max(20, 4 * cfg.CUSTOS_GATEWAY_JUNK_RATE));
-
-    // 1. The transport identity, before the body is read (token and mtls-header modes).
-    let transport: TTransportIdentity | null = null;
-    if (cfg.CUSTOS_GATEWAY_AUTH !== 'signature') {
-      const t = await authenticateTransport(req, cfg, s.ingestor.keys, address);
-      if (!t.ok) {
-        gatewayRefusals().inc({ reason: 'auth' });
-        // Failed authentications spend the address's junk allowance: a prober is slowed down.
-        const q = junkRate();
-        if (!q.ok) return throttled(q, junkSource);
-        return answer(t.status, { status: 'refused', reason: t.reason, message: t.message }, t.headers);
-      }
-      transport = t.identity;
-      const q = s.quota.take(`gateway:${transport.gatewayId}`, cfg.CUSTOS_GATEWAY_RATE, 2 * cfg.CUSTOS_GATEWAY_RATE);
-      if (!q.ok) return throttled(q, `gateway:${transport.gatewayId}`);
-    }
-
-    // 2–3. The body.
-    const limit = cfg.CUSTOS_INGEST_MAX_BYTES;
-    const body = await readBodyBounded(req, limit);
-    const inbound: TInbound = { source: 'http', topic: null, raw: body.bytes, receivedAt: new Date() };
-    let verdict: TVerdict;
-    let refusedStatus = 422;
-    if (body.oversized) {
-      const size = `${body.complete ? '' : 'at least '}${body.length} bytes`;
-      verdict = rejection(inbound, 'too_large', `body of ${size} is over the ${limit}-byte limit; its first ${limit} bytes are kept; SHA-256 of ${body.complete ? 'the whole body' : 'what was read'} ${body.sha256.toString('hex')}`, {
-        received: { bytes: body.length, sha256: body.sha256.toString('hex'), complete: body.complete },
-      });
-      refusedStatus = 413;
-    } else {
-      const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-      const accepted = contentTypes(cfg);
-      if (!accepted.includes('*') && !accepted.includes(type)) {
-        verdict = rejection(inbound, 'unsupported_media_type', `Content-Type ${type ? `"${type.slice(0, 100)}"` : 'missing'}; accepted: ${accepted.join(', ')}`);
-        refusedStatus = 415;
-      } else {
-        [verdict] = await s.ingestor.verifyMessages([inbound], { formats: formats(cfg) });
-      }
-    }
-
-    // Who the body says it is, and whether that is proven.
-    if (verdict.ok) {
-      const gatewayId = verdict.reading.deviceId;
-      if (transport && transport.gatewayId !== gatewayId) {
-        gatewayRefusals().inc({ reason: 'gateway_mismatch' });
-        verdict = rejection(inbound, 'gateway_mismatch', `signed by gateway ${gatewayId}, sent with the credentials of gateway ${transport.gatewayId} (${transport.via})`, { deviceHint: gatewayId });
-        refusedStatus = 403;
-      } else if (!transport) {
-        const q = s.quota.take(`gateway:${gatewayId}`, cfg.CUSTOS_GATEWAY_RATE, 2 * cfg.CUSTOS_GATEWAY_RATE);
-        if (!q.ok) return throttled(q, `gateway:${gatewayId}`);
-      }
-    }
-    if (!verdict.ok) {
-      const authenticated = transport !== null || AUTHENTICATED_REJECTIONS.has(verdict.rejected.reason);
-      const source = transport ? `gateway:${transport.gatewayId}` : authenticated && verdict.rejected.deviceHint ? `gateway:${verdict.rejected.deviceHint}` : junkSource;
-      if (!authenticated) {
-        const q = junkRate();
-        if (!q.ok) return throttled(q, junkSource);
-      }
-      const bytes = s.quota.reserveQuarantine(source, inbound.raw.length, cfg.CUSTOS_GATEWAY_QUARANTINE_BYTES_PER_HOUR);
-      if (!bytes.ok) return throttled(bytes, source);
-      verdict = { ok: false, rejected: { ...verdict.rejected, sourceAddress: address, aggregate: !authenticated } };
-    }
-
-    // 4. Store, answer after commit.
-    let a: TGroupAnswer;
-    try {
-      if (cfg.CUSTOS_GATEWAY_GROUP_COMMIT === 'on') a = await s.committer.submit(verdict);
-      else {
-        const r = await s.ingestor.storeVerdicts([verdict]);
-        a = { verdict: r.verdicts[0], batchId: r.batchId, groupSize: 1 };
-      }
-    } catch (e) {
-      if (!isConnectionError(e)) throw e;
-      return answer(503, { status: 'unavailable', message: 'The database is not reachable; nothing was stored — retry' }, { 'retry-after': '1' });
-    }
-    if (!a.verdict.ok) return answer(refusedStatus, { status: 'quarantined', reason: a.verdict.reason });
-    return answer(200, { status: a.verdict.stored ? 'stored' : 'duplicate', batchId: a.verdict.stored ? a.batchId : null });
+    const a = await gatewayPost((n) => req.headers.get(n), (limit) => readBodyBounded(req, limit));
+    return Response.json(a.body, { status: a.status, headers: { 'cache-control': 'no-store', ...a.headers } });
   } catch (e) {
     return toErrorResponse(e);
   }
+}
+
+// The answer of the Node server's own path carries the headers next.config.ts gives every response.
+const NODE_HEADERS = {
+  'content-type': 'application/json',
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * The same on the Node server itself (lib/http/node-server-guard.ts), before Next.js routing:
+ * the gateway endpoint is the hot path, and Next's request pipeline (routing, the proxy, web
+ * streams) costs several times what verifying and storing a reading does.
+ */
+export async function handleGatewayNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let a: TGatewayAnswer;
+  try {
+    a = await gatewayPost(
+      (n) => {
+        const v = req.headers[n.toLowerCase()];
+        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      },
+      (limit) => readChunksBounded(req, limit),
+    );
+  } catch (e) {
+    const r = toErrorResponse(e);
+    a = { status: r.status, body: (await r.json()) as Record<string, unknown>, headers: {} };
+  }
+  const text = JSON.stringify(a.body);
+  res.writeHead(a.status, { ...NODE_HEADERS, ...a.headers, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * The endpoint itself, whoever serves it: `header` reads a request header, `readBody` the body
+ * (read only once the sender passed the transport checks).
+ */
+export async function gatewayPost(header: (name: string) => string | null, readBody: (limit: number) => Promise<TBoundedBody>): Promise<TGatewayAnswer> {
+  const cfg = config();
+  const s = state(cfg);
+  const address = clientAddress(header('x-forwarded-for'));
+  const junkSource = `address:${address ?? 'unknown'}`;
+  const junkRate = () => s.quota.take(junkSource, cfg.CUSTOS_GATEWAY_JUNK_RATE, Math.max(20, 4 * cfg.CUSTOS_GATEWAY_JUNK_RATE));
+
+  // 1. The transport identity, before the body is read (token and mtls-header modes).
+  let transport: TTransportIdentity | null = null;
+  if (cfg.CUSTOS_GATEWAY_AUTH !== 'signature') {
+    const t = await authenticateTransport(header, cfg, s.ingestor.keys, address);
+    if (!t.ok) {
+      gatewayRefusals().inc({ reason: 'auth' });
+      // Failed authentications spend the address's junk allowance: a prober is slowed down.
+      const q = junkRate();
+      if (!q.ok) return throttled(q, junkSource);
+      return answer(t.status, { status: 'refused', reason: t.reason, message: t.message }, t.headers);
+    }
+    transport = t.identity;
+    const q = s.quota.take(`gateway:${transport.gatewayId}`, cfg.CUSTOS_GATEWAY_RATE, 2 * cfg.CUSTOS_GATEWAY_RATE);
+    if (!q.ok) return throttled(q, `gateway:${transport.gatewayId}`);
+  }
+
+  // 2–3. The body.
+  const limit = cfg.CUSTOS_INGEST_MAX_BYTES;
+  const body = await readBody(limit);
+  const inbound: TInbound = { source: 'http', topic: null, raw: body.bytes, receivedAt: new Date() };
+  let verdict: TVerdict;
+  let refusedStatus = 422;
+  if (body.oversized) {
+    const size = `${body.complete ? '' : 'at least '}${body.length} bytes`;
+    verdict = rejection(inbound, 'too_large', `body of ${size} is over the ${limit}-byte limit; its first ${limit} bytes are kept; SHA-256 of ${body.complete ? 'the whole body' : 'what was read'} ${body.sha256.toString('hex')}`, {
+      received: { bytes: body.length, sha256: body.sha256.toString('hex'), complete: body.complete },
+    });
+    refusedStatus = 413;
+  } else {
+    const type = (header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const accepted = contentTypes(cfg);
+    if (!accepted.includes('*') && !accepted.includes(type)) {
+      verdict = rejection(inbound, 'unsupported_media_type', `Content-Type ${type ? `"${type.slice(0, 100)}"` : 'missing'}; accepted: ${accepted.join(', ')}`);
+      refusedStatus = 415;
+    } else {
+      [verdict] = await s.ingestor.verifyMessages([inbound], { formats: formats(cfg) });
+    }
+  }
+
+  // Who the body says it is, and whether that is proven.
+  if (verdict.ok) {
+    const gatewayId = verdict.reading.deviceId;
+    if (transport && transport.gatewayId !== gatewayId) {
+      gatewayRefusals().inc({ reason: 'gateway_mismatch' });
+      verdict = rejection(inbound, 'gateway_mismatch', `signed by gateway ${gatewayId}, sent with the credentials of gateway ${transport.gatewayId} (${transport.via})`, { deviceHint: gatewayId });
+      refusedStatus = 403;
+    } else if (!transport) {
+      const q = s.quota.take(`gateway:${gatewayId}`, cfg.CUSTOS_GATEWAY_RATE, 2 * cfg.CUSTOS_GATEWAY_RATE);
+      if (!q.ok) return throttled(q, `gateway:${gatewayId}`);
+    }
+  }
+  if (!verdict.ok) {
+    const authenticated = transport !== null || AUTHENTICATED_REJECTIONS.has(verdict.rejected.reason);
+    const source = transport ? `gateway:${transport.gatewayId}` : authenticated && verdict.rejected.deviceHint ? `gateway:${verdict.rejected.deviceHint}` : junkSource;
+    if (!authenticated) {
+      const q = junkRate();
+      if (!q.ok) return throttled(q, junkSource);
+    }
+    const bytes = s.quota.reserveQuarantine(source, inbound.raw.length, cfg.CUSTOS_GATEWAY_QUARANTINE_BYTES_PER_HOUR);
+    if (!bytes.ok) return throttled(bytes, source);
+    verdict = { ok: false, rejected: { ...verdict.rejected, sourceAddress: address, aggregate: !authenticated } };
+  }
+
+  // 4. Store, answer after commit.
+  let a: TGroupAnswer;
+  try {
+    if (cfg.CUSTOS_GATEWAY_GROUP_COMMIT === 'on') a = await s.committer.submit(verdict);
+    else {
+      const r = await s.ingestor.storeVerdicts([verdict]);
+      a = { verdict: r.verdicts[0], batchId: r.batchId, groupSize: 1 };
+    }
+  } catch (e) {
+    if (!isConnectionError(e)) throw e;
+    return answer(503, { status: 'unavailable', message: 'The database is not reachable; nothing was stored — retry' }, { 'retry-after': '1' });
+  }
+  if (!a.verdict.ok) return answer(refusedStatus, { status: 'quarantined', reason: a.verdict.reason });
+  return answer(200, { status: a.verdict.stored ? 'stored' : 'duplicate', batchId: a.verdict.stored ? a.batchId : null });
 }
 
 function rejection(inbound: TInbound, reason: string, detail: string, extra: Partial<TRejected> = {}): TVerdict {

@@ -49,9 +49,9 @@ export function certificateFingerprint(headerValue: string): string | null {
   }
 }
 
-export async function authenticateTransport(req: Request, cfg: TConfig, keys: DeviceKeyStore, address: string | null): Promise<TTransportResult> {
+export async function authenticateTransport(header: (name: string) => string | null, cfg: TConfig, keys: DeviceKeyStore, address: string | null): Promise<TTransportResult> {
   if (cfg.CUSTOS_GATEWAY_AUTH === 'token') {
-    const auth = req.headers.get('authorization');
+    const auth = header('authorization');
     if (!auth) return refused(401, 'token_missing', 'A bearer token with scope telemetry.ingest is required', { 'www-authenticate': 'Bearer realm="custos-gateway", error="invalid_request", error_description="A bearer token is required"' });
     try {
       const p = await verifyServiceToken(getDb(), auth, { sourceIp: address });
@@ -67,12 +67,12 @@ export async function authenticateTransport(req: Request, cfg: TConfig, keys: De
     }
   }
   // mtls-header: the nearest hop (the Node server appends the socket's peer) must be the terminator.
-  const hops = (req.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (header('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   const peer = hops.length ? normalizeAddress(hops[hops.length - 1]) : null;
   if (!peer || !trustedProxies().has(peer)) return refused(401, 'cert_untrusted_hop', 'The client certificate header is accepted only from the TLS terminator (CUSTOS_TRUSTED_PROXIES)');
-  const header = req.headers.get(cfg.CUSTOS_GATEWAY_CERT_HEADER);
-  if (!header) return refused(401, 'cert_missing', 'No client certificate was presented');
-  const fp = certificateFingerprint(header);
+  const presented = header(cfg.CUSTOS_GATEWAY_CERT_HEADER);
+  if (!presented) return refused(401, 'cert_missing', 'No client certificate was presented');
+  const fp = certificateFingerprint(presented);
   if (!fp) return refused(401, 'cert_malformed', `${cfg.CUSTOS_GATEWAY_CERT_HEADER} is neither a PEM certificate nor a SHA-256 fingerprint`);
   const lookup = (f: string) => (keys as unknown as { gatewayForCertFingerprint(fp: string): string | null }).gatewayForCertFingerprint(f);
   let gatewayId = lookup(fp);
