@@ -23,14 +23,15 @@ export async function quarantinePage(db: TDb, user: TCurrentUser, params: URLSea
   const q = p.data;
   const after = q.cursor ? decodeCursor(q.cursor, [/^\d{1,20}$/])[0] : null;
   const asc = q.dir === 'asc';
+  // Qualified in ORDER BY: a bare `id` would name the text output column and sort 10 before 9.
   const keyset = after ? (asc ? Prisma.sql`AND id > ${after}::bigint` : Prisma.sql`AND id < ${after}::bigint`) : Prisma.empty;
   const rows = await db.$queryRaw<
     Array<{ id: string; received_at: Date; source: string; topic: string | null; device_hint: string | null; reason: string; detail: string | null; status: string; size: number; sha256: string; head: Uint8Array }>
   >`SELECT id::text, received_at, source, topic, device_hint, reason, detail, status, octet_length(raw) AS size,
            encode(raw_sha256, 'hex') AS sha256, substring(raw FROM 1 FOR ${HEAD_BYTES}::int) AS head
-      FROM quarantine
+      FROM quarantine q
       WHERE (${q.status ?? null}::text IS NULL OR status = ${q.status ?? null}) AND (${q.reason ?? null}::text IS NULL OR reason = ${q.reason ?? null}) ${keyset}
-      ${asc ? Prisma.sql`ORDER BY id ASC` : Prisma.sql`ORDER BY id DESC`} LIMIT ${q.limit + 1}::int`;
+      ${asc ? Prisma.sql`ORDER BY q.id ASC` : Prisma.sql`ORDER BY q.id DESC`} LIMIT ${q.limit + 1}::int`;
   const page = rows.slice(0, q.limit);
   return {
     items: page.map((r) => {

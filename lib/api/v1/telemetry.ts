@@ -29,11 +29,12 @@ export async function telemetryPage(db: TDb, user: TCurrentUser, params: URLSear
   const asc = q.dir === 'asc';
   const at = Prisma.sql`${after?.[0] ?? ''}::timestamptz`;
   const keyset = after ? (asc ? Prisma.sql`AND (received_at, id) > (${at}, ${after[1]}::bigint)` : Prisma.sql`AND (received_at, id) < (${at}, ${after[1]}::bigint)`) : Prisma.empty;
-  const order = asc ? Prisma.sql`ORDER BY received_at ASC, id ASC` : Prisma.sql`ORDER BY received_at DESC, id DESC`;
+  // Qualified: a bare `id` would name the text output column and sort 10 before 9.
+  const order = asc ? Prisma.sql`ORDER BY t.received_at ASC, t.id ASC` : Prisma.sql`ORDER BY t.received_at DESC, t.id DESC`;
   const rows = await db.$queryRaw<
     Array<{ id: string; received_at: Date; at_text: string; sensor_id: string | null; format: string; value_text: string; unit: string | null; device_ts: string; skew_ms: bigint | null; flags: string[]; key_version: number | null; batch_id: string }>
   >`SELECT id::text, received_at, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text, sensor_id, format, value_text, unit, device_ts, skew_ms, flags, key_version, batch_id::text
-      FROM telemetry
+      FROM telemetry t
       WHERE device_id = ${q.deviceId} AND received_at >= ${new Date(q.from)} AND received_at < ${new Date(q.to)} ${keyset}
       ${order} LIMIT ${q.limit + 1}::int`;
   const page = rows.slice(0, q.limit);
