@@ -481,7 +481,7 @@ describe('cursor paging of telemetry and quarantine over /api/v1', () => {
     expect(junk.quarantined).toBe(12);
   }, 120_000);
 
-  it('[11.10(e)] [Annex 11 §8] telemetry pages of 2 cover every reading of the window exactly once, in received order, ties included', async () => {
+  it('[11.10(b)] [Annex 11 §7.1] telemetry pages of 2 cover every reading of the window exactly once, in received order, ties included', async () => {
     const all = (await (await readings('limit=500')).json()) as TPage;
     expect(all.items).toHaveLength(11);
     expect(all.nextCursor).toBeNull();
@@ -495,7 +495,7 @@ describe('cursor paging of telemetry and quarantine over /api/v1', () => {
     }
   });
 
-  it('[11.10(e)] quarantine pages cover every held message exactly once, newest first', async () => {
+  it('[11.10(b)] quarantine pages cover every held message exactly once, newest first', async () => {
     // 12 messages: ids of one and two digits, ordered as numbers.
     const { pages, ids } = await walk(held, 'status=held&limit=5');
     expect(pages.map((p) => p.items.length)).toEqual([5, 5, 2]);
@@ -507,7 +507,7 @@ describe('cursor paging of telemetry and quarantine over /api/v1', () => {
     expect(pages[0].items[0]).not.toHaveProperty('raw');
   });
 
-  it('[11.10(d)] a bad cursor or limit is a 400 problem naming it', async () => {
+  it('[11.10(a)] a bad cursor, limit or parameter is a 400 problem naming it', async () => {
     const first = (await (await readings('limit=2')).json()) as TPage;
     const quarantineCursor = ((await (await held('limit=1')).json()) as TPage).nextCursor!;
     const badCursors = ['not*base64', Buffer.from('2026-02-30T10:00:00.000000Z|1').toString('base64url'), Buffer.from('x|y|z').toString('base64url'), quarantineCursor];
