@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXPORT_FORMATS } from '@/lib/audit/export/run-export';
 import { RECORD_KINDS } from '@/lib/records/kinds';
 import { RECORD_STATUSES } from '@/lib/records/lifecycle';
 import { QUARANTINE_STATUSES } from '@/lib/telemetry/list-quarantine';
@@ -313,7 +314,7 @@ export const ZAuditVerification = z
   .meta({ id: 'AuditVerification', description: "The audit viewer's verification report; the verification itself is recorded as audit.verify" });
 
 export const ZAuditExportQuery = z.object({
-  format: z.enum(['csv', 'pdf', 'bundle']).default('csv').describe('csv: a table; pdf: human-readable; bundle: signed JSON for the offline verifier'),
+  format: z.enum(EXPORT_FORMATS).default('csv').describe('csv: a table; pdf: human-readable; bundle: signed JSON for the offline verifier'),
   chain: z.string().optional().describe("A chain id; this site's chain when absent"),
 });
 
