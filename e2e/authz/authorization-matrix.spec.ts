@@ -119,6 +119,9 @@ const ROUTE_INPUTS: Record<string, TRouteInput> = {
   // Nothing to create: allowed calls are refused for their input (400), after the permission.
   'POST /api/v1/records': { json: { kind: 'nothing' } },
   'POST /api/v1/records/[id]/versions': { json: {} },
+  // One event each: allowed calls verify or export a single seq.
+  'POST /api/v1/audit-events/verify': { json: { fromSeq: '1', toSeq: '1' } },
+  'GET /api/v1/audit-events/export': { path: '/api/v1/audit-events/export?format=csv&fromSeq=1&toSeq=1' },
 };
 
 interface TIdentity {

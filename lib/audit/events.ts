@@ -75,4 +75,5 @@ export const STATE_EVENTS = {
   users: ['user.create', 'change_request.apply'],
   roles: ['role.*', 'change_request.apply'],
   devices: ['device.register', 'device.rotate_key'],
+  serviceAccounts: ['service_account.create', 'service_account.rotate_key', 'service_account.update_scopes', 'service_account.disable'],
 } as const;

@@ -1,17 +1,18 @@
 import type pg from 'pg';
 import { STATE_EVENTS } from '@/lib/audit/events';
+import { checkServiceAccounts, replayServiceAccountEvent, type TServiceAccountReplay } from '@/lib/audit/verify-state-service-accounts';
 import { BUILTIN_ROLE_PERMISSIONS } from '@/lib/rbac/builtin-roles';
 
 // 21 CFR 11.10(a)(e): the application role may UPDATE records, user_roles, role_permissions,
-// users, devices, device_keys and audit_chain_heads — it must, to work — so a compromised
+// users, devices, device_keys, service_accounts and audit_chain_heads — it must, to work — so a compromised
 // application could change them outside the trail. Verification replays the trail's events and
 // compares what they give with the rows: every divergence is reported. Replay is driven by the
 // action names of STATE_EVENTS and the payloads the events carry (status, roles, permissions,
 // key versions), never by a list of permissions or signing meanings of its own.
 
 export interface TStateDivergence {
-  kind: 'record' | 'user' | 'role' | 'device' | 'chain_head';
-  /** The entity as people know it: record number, employee ID, role name, device ID, chain ID. */
+  kind: 'record' | 'user' | 'role' | 'device' | 'service_account' | 'chain_head';
+  /** The entity as people know it: record number, employee ID, role name, device ID, service account ID, chain ID. */
   entity: string;
   field: string;
   detail: string;
@@ -19,7 +20,7 @@ export interface TStateDivergence {
 
 export interface TStateCheck {
   ok: boolean;
-  checked: { records: number; users: number; roles: number; devices: number };
+  checked: { records: number; users: number; roles: number; devices: number; serviceAccounts: number };
   divergences: TStateDivergence[];
 }
 
@@ -36,6 +37,7 @@ type TReplayed = {
   users: Map<string, { roles: Set<string>; status: string | null }>;
   roles: Map<string, { permissions: Set<string> }>;
   devices: Map<string, { status: string; kind: string | null; keys: Map<number, string | null> }>;
+  serviceAccounts: Map<string, TServiceAccountReplay>;
 };
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -50,7 +52,7 @@ function matcher(): { exact: string[]; prefixes: string[]; has(a: string): boole
 }
 
 function replay(events: TEvent[]): TReplayed {
-  const r: TReplayed = { records: new Map(), users: new Map(), roles: new Map(), devices: new Map() };
+  const r: TReplayed = { records: new Map(), users: new Map(), roles: new Map(), devices: new Map(), serviceAccounts: new Map() };
   const user = (id: string) => {
     let u = r.users.get(id);
     if (!u) r.users.set(id, (u = { roles: new Set(), status: null }));
@@ -60,6 +62,7 @@ function replay(events: TEvent[]): TReplayed {
   for (const e of events) {
     const nv = e.new_value ?? {};
     const id = e.entity_id;
+    if (replayServiceAccountEvent(r.serviceAccounts, e)) continue;
     // Records: the status (and version) each event put the record in.
     if (e.action.startsWith('record.') && e.entity_type === 'Record' && id) {
       const prev = r.records.get(id);
@@ -199,6 +202,7 @@ export async function verifyDerivedState(client: pg.ClientBase, chainId: string,
       }
     }
   }
+  await checkServiceAccounts(client, r.serviceAccounts, add);
   // The head row against the chain's last event.
   const { rows: head } = await client.query<{ seq: string | null; hash: Buffer | null; last_seq: string | null; last_hash: Buffer | null }>(
     `SELECT h.seq::text, h.hash, e.seq::text AS last_seq, e.hash AS last_hash
@@ -210,5 +214,5 @@ export async function verifyDerivedState(client: pg.ClientBase, chainId: string,
   if (h && h.seq !== null && (h.seq !== (h.last_seq ?? '0') || (h.last_hash && h.hash && !Buffer.from(h.hash).equals(Buffer.from(h.last_hash))))) {
     add({ kind: 'chain_head', entity: chainId, field: 'audit_chain_heads', detail: `the head of chain ${chainId} names seq ${h.seq}; the chain's last event is seq ${h.last_seq ?? '0'}${h.seq === h.last_seq ? ' with another hash' : ''}` });
   }
-  return { ok: out.length === 0, checked: { records: r.records.size, users: r.users.size, roles: r.roles.size, devices: r.devices.size }, divergences: out };
+  return { ok: out.length === 0, checked: { records: r.records.size, users: r.users.size, roles: r.roles.size, devices: r.devices.size, serviceAccounts: r.serviceAccounts.size }, divergences: out };
 }

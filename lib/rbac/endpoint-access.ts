@@ -86,6 +86,8 @@ export const ROUTE_ACCESS: Record<string, TAccess> = {
   'GET /api/v1/records/[id]': needs('records.read'),
   'POST /api/v1/records/[id]/versions': needs('records.edit'),
   'GET /api/v1/audit-events': needs('audit.read'),
+  'POST /api/v1/audit-events/verify': needs('audit.verify'),
+  'GET /api/v1/audit-events/export': needs('audit.read', 'audit.export'),
   'GET /api/v1/devices': needs('devices.read'),
   'GET /api/v1/telemetry': needs('telemetry.read'),
   'GET /api/v1/telemetry/[id]/proof': needs('telemetry.read'),

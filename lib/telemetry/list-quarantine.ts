@@ -53,7 +53,8 @@ export async function listQuarantine(db: TDb, user: TCurrentUser, raw: unknown) 
   }
   const q = p.data;
   const where = Prisma.sql`WHERE (${q.status ?? null}::text IS NULL OR status = ${q.status ?? null}) AND (${q.reason ?? null}::text IS NULL OR reason = ${q.reason ?? null})`;
-  const order = q.dir === 'asc' ? Prisma.sql`ORDER BY id ASC` : Prisma.sql`ORDER BY id DESC`;
+  // Qualified: a bare `id` would name the text output column and sort 10 before 9.
+  const order = q.dir === 'asc' ? Prisma.sql`ORDER BY quarantine.id ASC` : Prisma.sql`ORDER BY quarantine.id DESC`;
   const [[{ total }], rows, reasons] = await Promise.all([
     db.$queryRaw<Array<{ total: number }>>`SELECT count(*)::int AS total FROM quarantine ${where}`,
     db.$queryRaw<

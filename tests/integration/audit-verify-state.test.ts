@@ -11,6 +11,9 @@ import { loadOrCreateServerKey } from '@/lib/audit/server-key';
 import { verifyChain } from '@/lib/audit/verify-chain';
 import { SYSTEM_CLI } from '@/lib/audit/events';
 import { exportRows } from '@/lib/audit/export/export-source';
+import { decideChangeRequest } from '@/lib/change-requests/decide-change-request';
+import { getChangeRequest } from '@/lib/change-requests/get-change-request';
+import { requestChange } from '@/lib/change-requests/request-change';
 import { registerDevice } from '@/lib/devices/register-device';
 import { signRecord } from '@/lib/esign/sign-record';
 import { createRecord } from '@/lib/records/create-record';
@@ -222,6 +225,66 @@ describe('derived state is checked against the chain', () => {
     } finally {
       await tamper(null, "UPDATE device_keys SET public_key_pem = $1 WHERE device_id = 'GW-STATE-1'", [key.public_key_pem]);
       await tamper(null, "DELETE FROM role_permissions WHERE permission = 'audit.verify' AND role_id = (SELECT id FROM roles WHERE name = 'Operator')");
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('[11.10(d)] [11.10(e)] a service account\'s scopes, status, lifetime, networks and keys changed outside its change requests: verify names the account and each field', async () => {
+    const requester = await makeUser(t.db, { roles: ['Administrator'] });
+    const approver = await makeUser(t.db, { roles: ['Administrator'] });
+    const rs = await sessionUser(t.db, requester);
+    const as = await sessionUser(t.db, approver);
+    const change = async (kind: string, payload: Record<string, unknown>) => {
+      const cr = await requestChange(t.db, rs, { kind, payload, reason: `state ${kind}` });
+      const { payloadHash } = await getChangeRequest(t.db, as, cr.id);
+      expect((await decideChangeRequest(t.db, as, { id: cr.id, decision: 'approve', payloadHash, employeeId: approver.employeeId, password: approver.password, reason: '' })).status).toBe('applied');
+    };
+    const pem = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const id = 'hist-state-1';
+    await change('service_account.create', { id, name: 'Historian', ownerEmployeeId: requester.employeeId, scopes: ['telemetry.read'], maxTokenLifetimeS: 300, allowedNetworks: ['10.0.0.0/8'], key: { kid: 'k1', publicKeyPem: pem() } });
+    await change('service_account.rotate_key', { accountId: id, key: { kid: 'k2', publicKeyPem: pem() }, retireKids: ['k1'] });
+    await change('service_account.update_scopes', { accountId: id, scopes: ['telemetry.read', 'devices.read'] });
+    await change('service_account.disable', { accountId: id });
+    const clean = await verify();
+    expect(clean.state.divergences).toEqual([]);
+    expect(clean.state.checked.serviceAccounts).toBe(1);
+
+    const [k2] = await sql<{ public_key_pem: string }>("SELECT public_key_pem FROM service_account_keys WHERE account_id = $1 AND kid = 'k2'", [id]);
+    await tamper(null, "UPDATE service_accounts SET status = 'active', scopes = '{telemetry.read,devices.read,records.create}', max_token_lifetime_s = 86400, allowed_networks = '{}' WHERE id = $1", [id]);
+    await tamper(null, 'UPDATE service_account_keys SET retired_at = NULL WHERE account_id = $1 AND kid = $2', [id, 'k1']);
+    await tamper(null, 'UPDATE service_account_keys SET public_key_pem = $2 WHERE account_id = $1 AND kid = $3', [id, pem(), 'k2']);
+    try {
+      const r = await verify();
+      expect(r.ok).toBe(false);
+      expect(r.chainOk).toBe(true);
+      const mine = r.state.divergences.filter((d) => d.entity === id);
+      expect(mine.map((d) => [d.kind, d.field])).toEqual([
+        ['service_account', 'status'],
+        ['service_account', 'scopes'],
+        ['service_account', 'max_token_lifetime_s'],
+        ['service_account', 'allowed_networks'],
+        ['service_account', 'keys'],
+        ['service_account', 'keys'],
+      ]);
+      const text = verificationProblems(r).join('\n');
+      expect(text).toContain(`service account ${id} is active; the audit trail gives disabled`);
+      expect(text).toContain(`service account ${id} has scopes [devices.read, records.create, telemetry.read]; the audit trail gives [devices.read, telemetry.read]`);
+      expect(text).toContain(`service account ${id} key k1 is active; the audit trail gives retired`);
+      expect(text).toContain(`service account ${id} key k2 is not the public key its audit trail registered`);
+    } finally {
+      await tamper(null, "UPDATE service_accounts SET status = 'disabled', scopes = '{devices.read,telemetry.read}', max_token_lifetime_s = 300, allowed_networks = '{10.0.0.0/8}' WHERE id = $1", [id]);
+      await tamper(null, 'UPDATE service_account_keys SET retired_at = now() WHERE account_id = $1 AND kid = $2', [id, 'k1']);
+      await tamper(null, 'UPDATE service_account_keys SET public_key_pem = $2 WHERE account_id = $1 AND kid = $3', [id, k2.public_key_pem, 'k2']);
+    }
+    expect((await verify()).state.divergences).toEqual([]);
+
+    // A key added beside the audited ones (a way in for whoever holds its private key).
+    await tamper(null, "INSERT INTO service_account_keys (account_id, kid, public_key_pem, fingerprint) VALUES ($1, 'k9', $2, 'sha256:0000000000000000')", [id, pem()]);
+    try {
+      const r = await verify();
+      expect(r.state.divergences).toEqual([expect.objectContaining({ kind: 'service_account', entity: id, field: 'keys', detail: `service account ${id} has keys [k1, k2, k9]; the audit trail gives [k1, k2]` })]);
+    } finally {
+      await tamper(null, "DELETE FROM service_account_keys WHERE account_id = $1 AND kid = 'k9'", [id]);
     }
     expect((await verify()).ok).toBe(true);
   });

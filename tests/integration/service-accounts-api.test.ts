@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET as listRecordsRoute, POST as createRecordRoute } from '@/app/api/v1/records/route';
@@ -6,16 +6,23 @@ import { GET as getRecordRoute } from '@/app/api/v1/records/[id]/route';
 import { POST as newVersionRoute } from '@/app/api/v1/records/[id]/versions/route';
 import { GET as listDevicesRoute } from '@/app/api/v1/devices/route';
 import { GET as auditEventsRoute } from '@/app/api/v1/audit-events/route';
+import { GET as auditExportRoute } from '@/app/api/v1/audit-events/export/route';
+import { POST as auditVerifyRoute } from '@/app/api/v1/audit-events/verify/route';
 import { GET as telemetryRoute } from '@/app/api/v1/telemetry/route';
 import { GET as proofRoute } from '@/app/api/v1/telemetry/[id]/proof/route';
 import { GET as quarantineRoute } from '@/app/api/v1/quarantine/route';
 import { GET as quarantineEntryRoute } from '@/app/api/v1/quarantine/[id]/route';
 import { GET as getDeviceRoute } from '@/app/api/v1/devices/[id]/route';
 import { apiAudience, verifyServiceToken } from '@/lib/api/verify-service-token';
+import { SYSTEM_CLI } from '@/lib/audit/events';
 import { decideChangeRequest } from '@/lib/change-requests/decide-change-request';
 import { getChangeRequest } from '@/lib/change-requests/get-change-request';
 import { requestChange } from '@/lib/change-requests/request-change';
+import { getPgPool } from '@/lib/db/pg-pool';
+import { registerDevice } from '@/lib/devices/register-device';
 import { signRecord } from '@/lib/esign/sign-record';
+import { Ingestor } from '@/lib/ingest/ingestor';
+import { buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
 import { apiTokenRefusals } from '@/lib/metrics/api-metrics';
 import { listServiceAccounts } from '@/lib/service-accounts/list-service-accounts';
 import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
@@ -96,6 +103,7 @@ beforeAll(async () => {
   k1 = ec();
 });
 afterAll(async () => {
+  await getPgPool().end();
   await t?.drop();
 });
 
@@ -276,14 +284,14 @@ describe('token verification', () => {
     const to = new Date().toISOString();
     const readings = await telemetryRoute(new Request(`http://localhost/api/v1/telemetry?deviceId=NOPE-1&from=${from}&to=${to}`, { headers: await auth('telemetry.read') }));
     expect(readings.status).toBe(200);
-    expect(await readings.json()).toMatchObject({ items: [], total: 0 });
+    expect(await readings.json()).toEqual({ items: [], nextCursor: null });
     const noWindow = await telemetryRoute(new Request('http://localhost/api/v1/telemetry?deviceId=NOPE-1', { headers: await auth('telemetry.read') }));
     expect(noWindow.status).toBe(400);
     expect((await noWindow.json()).errors).toHaveProperty('from');
     expect((await proofRoute(new Request('http://localhost/api/v1/telemetry/1/proof', { headers: await auth('telemetry.read') }), { params: Promise.resolve({ id: '1' }) })).status).toBe(404);
     const q = await quarantineRoute(new Request('http://localhost/api/v1/quarantine?status=held', { headers: await auth('quarantine.read') }));
     expect(q.status).toBe(200);
-    expect(await q.json()).toMatchObject({ items: [], total: 0 });
+    expect(await q.json()).toEqual({ items: [], nextCursor: null });
     expect((await quarantineEntryRoute(new Request('http://localhost/api/v1/quarantine/1', { headers: await auth('quarantine.read') }), { params: Promise.resolve({ id: '1' }) })).status).toBe(404);
     expect((await quarantineRoute(new Request('http://localhost/api/v1/quarantine', { headers: await auth('telemetry.read') }))).status).toBe(403);
     // Its token cannot ask for records.read, which the account does not hold.
@@ -308,5 +316,214 @@ describe('token verification', () => {
     expect(off.headers.get('www-authenticate')).toMatch(/disabled/);
     const actions = await sql(`SELECT action FROM audit_events WHERE entity_type = 'ServiceAccount' AND entity_id = $1 ORDER BY seq`, [ACCOUNT]);
     expect(actions.map((x) => x.action)).toEqual(['service_account.create', 'service_account.rotate_key', 'service_account.update_scopes', 'service_account.disable']);
+  });
+});
+
+describe('audit trail verification and export over /api/v1', () => {
+  const AUDITOR = `audit-${randomBytes(3).toString('hex')}`;
+  let key: ReturnType<typeof ec>;
+  const tok = (scope: string) => es256(claims({ iss: AUDITOR, sub: AUDITOR, scope, exp: now() + 60 }), { kid: 'a1', key: key.privateKey });
+  const auth = async (scope: string) => ({ authorization: `Bearer ${await tok(scope)}` });
+  const verifyReq = async (scope: string, body: unknown = {}) =>
+    auditVerifyRoute(new Request('http://localhost/api/v1/audit-events/verify', { method: 'POST', headers: { ...(await auth(scope)), 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+  const exportReq = async (scope: string, q: string) => auditExportRoute(new Request(`http://localhost/api/v1/audit-events/export?${q}`, { headers: await auth(scope) }));
+  const exportEvents = async () =>
+    (await sql(`SELECT action, actor_id, session_id, new_value FROM audit_events WHERE action IN ('audit.export_started', 'audit.export', 'audit.export_refused') AND actor_id = $1 ORDER BY seq`, [`service:${AUDITOR}`])) as Array<{
+      action: string;
+      actor_id: string;
+      session_id: string;
+      new_value: Record<string, unknown>;
+    }>;
+
+  beforeAll(async () => {
+    key = ec();
+    await change('service_account.create', { id: AUDITOR, name: 'Audit archive', ownerEmployeeId: a.employeeId, scopes: ['audit.export', 'audit.read', 'audit.verify'], maxTokenLifetimeS: 60, key: { kid: 'a1', publicKeyPem: pemOf(key.publicKey) } });
+  });
+
+  it("[11.10(e)] [Annex 11 §9] verify runs the viewer's chain verification and answers its report; the verification is audited as service:<id>", async () => {
+    const r = await verifyReq('audit.verify');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    const report = (await r.json()) as { ok: boolean; chainOk: boolean; count: number; headSeq: string; broken: unknown; state: { ok: boolean; checked: { serviceAccounts: number }; divergences: unknown[] } };
+    expect(report).toMatchObject({ ok: true, chainOk: true, broken: null, state: { ok: true, divergences: [] } });
+    // The accounts of this file were replayed from their change events, too.
+    expect(report.state.checked.serviceAccounts).toBeGreaterThanOrEqual(2);
+    const [ev] = await sql(`SELECT actor_id, session_id, new_value FROM audit_events WHERE action = 'audit.verify' ORDER BY seq DESC LIMIT 1`);
+    expect(ev).toMatchObject({ actor_id: `service:${AUDITOR}`, session_id: expect.stringMatching(/^kid:a1 jti:/), new_value: { ok: true, headSeq: report.headSeq, count: report.count } });
+
+    const range = await verifyReq('audit.verify', { fromSeq: '1', toSeq: '3' });
+    expect(range.status).toBe(200);
+    expect(await range.json()).toMatchObject({ ok: true, from: '1', count: 3 });
+  });
+
+  it('[11.10(d)] verify needs audit.verify (403, nothing recorded) and names a bad field (400)', async () => {
+    const before = await sql(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'audit.verify'`);
+    const refused = await verifyReq('audit.read');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="audit\.verify"/);
+    for (const [body, field] of [
+      [{ fromSeq: 'one' }, 'fromSeq'],
+      [{ fromSeq: '9', toSeq: '2' }, 'toSeq'],
+      [{ chain: '../x' }, 'chain'],
+      [{ everything: true }, 'body'],
+    ] as const) {
+      const bad = await verifyReq('audit.verify', body);
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(Object.keys((await bad.json()).errors ?? {}), JSON.stringify(body)).toContain(field);
+    }
+    expect(await sql(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'audit.verify'`)).toEqual(before);
+  });
+
+  it('[11.10(b)] [11.10(e)] export streams the filtered trail as CSV; export_started and the completion (rows, SHA-256 of the bytes sent) are audited as service:<id>', async () => {
+    const r = await exportReq('audit.read audit.export', `format=csv&entityType=ServiceAccount&action=service_account.create`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="custos-audit-[\w-]+\.csv"$/);
+    const exportId = r.headers.get('x-custos-export-id');
+    const body = Buffer.from(await r.arrayBuffer());
+    const lines = body.toString('utf8').trim().split(/\r?\n/);
+    const accounts = await sql(`SELECT entity_id FROM audit_events WHERE action = 'service_account.create'`);
+    expect(accounts.length).toBeGreaterThanOrEqual(3);
+    expect(lines).toHaveLength(1 + accounts.length);
+    expect(r.headers.get('x-custos-rows')).toBe(String(accounts.length));
+    for (const { entity_id } of accounts) expect(body.toString('utf8')).toContain(entity_id as string);
+    await expect.poll(async () => (await exportEvents()).filter((e) => e.new_value.exportId === exportId).map((e) => e.action)).toEqual(['audit.export_started', 'audit.export']);
+    const [started, done] = (await exportEvents()).filter((e) => e.new_value.exportId === exportId);
+    expect(started).toMatchObject({ actor_id: `service:${AUDITOR}`, session_id: expect.stringMatching(/^kid:a1 jti:/), new_value: { format: 'csv', filter: { entityType: 'ServiceAccount', action: 'service_account.create' }, rows: accounts.length } });
+    expect(done.new_value).toMatchObject({ status: 'completed', format: 'csv', rows: accounts.length, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex'), exportedBy: `Audit archive (service) (service:${AUDITOR})` });
+  });
+
+  it('[11.10(b)] export gives the signed bundle for the offline verifier as well', async () => {
+    const r = await exportReq('audit.read audit.export', 'format=bundle&action=service_account.*');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const bundle = JSON.parse(await r.text()) as Record<string, unknown>;
+    expect(JSON.stringify(bundle)).toContain('service_account.create');
+    const exportId = r.headers.get('x-custos-export-id');
+    await expect.poll(async () => (await exportEvents()).filter((e) => e.new_value.exportId === exportId).map((e) => [e.action, e.new_value.format])).toEqual([
+      ['audit.export_started', 'bundle'],
+      ['audit.export', 'bundle'],
+    ]);
+  });
+
+  it('[11.10(d)] [11.10(b)] an export without audit.export is refused 403 before any input is read: no export started, no file, no completion; the refusal itself is audited as in the viewer', async () => {
+    const before = await exportEvents();
+    const [{ n: completions }] = await sql('SELECT count(*)::int AS n FROM audit_export_completions');
+    for (const [scope, q] of [
+      ['audit.read', 'format=csv'],
+      ['audit.read', 'format=nonsense&from=yesterday'],
+    ] as const) {
+      const r = await exportReq(scope, q);
+      expect(r.status, q).toBe(403);
+      expect(r.headers.get('content-type')).toBe('application/problem+json');
+      expect(r.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+      expect((await r.json()).detail).toBe('You do not have the permission audit.export');
+    }
+    const after = await exportEvents();
+    expect(after.slice(before.length).map((e) => [e.action, e.new_value.format])).toEqual([
+      ['audit.export_refused', 'csv'],
+      ['audit.export_refused', 'nonsense'],
+    ]);
+    expect(await sql('SELECT count(*)::int AS n FROM audit_export_completions')).toEqual([{ n: completions }]);
+
+    // With the scopes, bad input is a 400 naming the field, and nothing starts.
+    for (const [q, field] of [
+      ['format=xlsx', 'format'],
+      ['format=csv&from=yesterday', 'from'],
+    ] as const) {
+      const r = await exportReq('audit.read audit.export', q);
+      expect(r.status, q).toBe(400);
+      expect((await r.json()).errors, q).toHaveProperty(field);
+    }
+    expect((await exportEvents()).length).toBe(after.length);
+  });
+});
+
+describe('cursor paging of telemetry and quarantine over /api/v1', () => {
+  const READER = `hist-${randomBytes(3).toString('hex')}`;
+  const DEVICE = `FRIDGE-${randomBytes(2).toString('hex').toUpperCase()}`;
+  let key: ReturnType<typeof ec>;
+  const start = new Date(Date.now() - 3_600_000);
+  start.setUTCSeconds(0, 0);
+  const auth = async (scope: string) => ({
+    authorization: `Bearer ${await es256(claims({ iss: READER, sub: READER, scope, exp: now() + 60 }), { kid: 'r1', key: key.privateKey })}`,
+  });
+  const readings = async (q: string) => telemetryRoute(new Request(`http://localhost/api/v1/telemetry?deviceId=${DEVICE}&from=${new Date(start.getTime() - 60_000).toISOString()}&to=${new Date().toISOString()}&${q}`, { headers: await auth('telemetry.read') }));
+  const held = async (q: string) => quarantineRoute(new Request(`http://localhost/api/v1/quarantine?${q}`, { headers: await auth('quarantine.read') }));
+  type TPage = { items: Array<{ id: string; receivedAt: string }>; nextCursor: string | null };
+
+  async function walk(get: (q: string) => Promise<Response>, q: string): Promise<{ pages: TPage[]; ids: string[] }> {
+    const pages: TPage[] = [];
+    let cursor: string | null = null;
+    do {
+      const r = await get(`${q}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(r.status).toBe(200);
+      const page = (await r.json()) as TPage;
+      pages.push(page);
+      cursor = page.nextCursor;
+    } while (cursor && pages.length < 50);
+    return { pages, ids: pages.flatMap((p) => p.items.map((i) => i.id)) };
+  }
+
+  beforeAll(async () => {
+    key = ec();
+    await change('service_account.create', { id: READER, name: 'Historian 2', ownerEmployeeId: a.employeeId, scopes: ['quarantine.read', 'telemetry.read'], maxTokenLifetimeS: 60, key: { kid: 'r1', publicKeyPem: pemOf(key.publicKey) } });
+    const secret = randomBytes(32);
+    await registerDevice(t.db, { id: DEVICE, key: { hmacSecretHex: secret.toString('hex') } }, SYSTEM_CLI);
+    const ingestor = new Ingestor(t.db);
+    // 11 readings (ids of one and two digits); three pairs share their received time, so a page
+    // boundary falls between equal times.
+    const at = (i: number) => new Date(start.getTime() + i * 60_000);
+    const received = [0, 1, 1, 2, 3, 3, 4, 5, 6, 6, 7];
+    const r = await ingestor.ingest(received.map((m, i) => ({ source: 'mqtt' as const, topic: null, raw: buildHmacPayload({ deviceId: DEVICE, secret, value: `${4 + i / 10}`, at: at(i) }), receivedAt: at(m) })));
+    expect(r.quarantined).toBe(0);
+    const junk = await ingestor.ingest(Array.from({ length: 12 }, (_, i) => ({ source: 'http' as const, topic: null, raw: Buffer.from(`not json ${i}`), receivedAt: new Date() })));
+    expect(junk.quarantined).toBe(12);
+  }, 120_000);
+
+  it('[11.10(b)] [Annex 11 §7.1] telemetry pages of 2 cover every reading of the window exactly once, in received order, ties included', async () => {
+    const all = (await (await readings('limit=500')).json()) as TPage;
+    expect(all.items).toHaveLength(11);
+    expect(all.nextCursor).toBeNull();
+    for (const dir of ['desc', 'asc'] as const) {
+      const { pages, ids } = await walk(readings, `limit=2&dir=${dir}`);
+      expect(pages).toHaveLength(6);
+      expect(pages.slice(0, 5).every((p) => p.items.length === 2 && p.nextCursor)).toBe(true);
+      expect(pages.at(-1)).toMatchObject({ nextCursor: null });
+      expect(new Set(ids).size).toBe(11);
+      expect(ids).toEqual(dir === 'desc' ? all.items.map((i) => i.id) : [...all.items].reverse().map((i) => i.id));
+    }
+  });
+
+  it('[11.10(b)] quarantine pages cover every held message exactly once, newest first', async () => {
+    // 12 messages: ids of one and two digits, ordered as numbers.
+    const { pages, ids } = await walk(held, 'status=held&limit=5');
+    expect(pages.map((p) => p.items.length)).toEqual([5, 5, 2]);
+    const [{ n }] = await sql(`SELECT count(*)::int AS n FROM quarantine WHERE status = 'held'`);
+    expect(ids).toHaveLength(n as number);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort((x, y) => Number(BigInt(y) - BigInt(x))));
+    expect(pages[0].items[0]).toMatchObject({ reason: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), preview: expect.any(String) });
+    expect(pages[0].items[0]).not.toHaveProperty('raw');
+  });
+
+  it('[11.10(a)] a bad cursor, limit or parameter is a 400 problem naming it', async () => {
+    const first = (await (await readings('limit=2')).json()) as TPage;
+    const quarantineCursor = ((await (await held('limit=1')).json()) as TPage).nextCursor!;
+    const badCursors = ['not*base64', Buffer.from('2026-02-30T10:00:00.000000Z|1').toString('base64url'), Buffer.from('x|y|z').toString('base64url'), quarantineCursor];
+    for (const c of badCursors) {
+      const r = await readings(`limit=2&cursor=${c}`);
+      expect(r.status, c).toBe(400);
+      expect(r.headers.get('content-type')).toBe('application/problem+json');
+      expect((await r.json()).errors, c).toHaveProperty('cursor');
+    }
+    for (const c of ['%%%', first.nextCursor!, Buffer.from('-1').toString('base64url')]) {
+      const r = await held(`cursor=${encodeURIComponent(c)}`);
+      expect(r.status, c).toBe(400);
+      expect((await r.json()).errors, c).toHaveProperty('cursor');
+    }
+    expect((await readings('limit=0')).status).toBe(400);
+    const unknown = await held('page=2');
+    expect(unknown.status).toBe(400);
   });
 });

@@ -40,6 +40,18 @@ describe('OpenAPI document of /api/v1', () => {
     expect(doc.paths['/api/v1/records'].get.responses['401']).toBeDefined();
   });
 
+  it('[11.10(b)] documents the export as a download of each format, with the permissions the viewer needs', () => {
+    const exp = doc.paths['/api/v1/audit-events/export'].get as unknown as { description: string; parameters: Array<{ name: string; schema: { enum?: string[] } }>; responses: Record<string, { content: Record<string, unknown> }> };
+    expect(exp.description).toMatch(/audit\.read and audit\.export/);
+    expect(exp.parameters.find((p) => p.name === 'format')?.schema.enum).toEqual(['csv', 'pdf', 'bundle']);
+    expect(exp.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['chain', 'actor', 'action', 'fromSeq', 'toSeq']));
+    expect(Object.keys(exp.responses['200'].content)).toEqual(['text/csv', 'application/pdf', 'application/json']);
+    expect(doc.paths['/api/v1/audit-events/verify'].post.description).toMatch(/audit\.verify/);
+    for (const list of ['/api/v1/telemetry', '/api/v1/quarantine']) {
+      expect((doc.paths[list].get as unknown as { parameters: Array<{ name: string }> }).parameters.map((p) => p.name), list).toEqual(expect.arrayContaining(['cursor', 'limit']));
+    }
+  });
+
   it('[11.200(a)] offers no signing operation', () => {
     expect(JSON.stringify(Object.keys(doc.paths))).not.toMatch(/sign/i);
   });

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { CLOCK_SKEW_S } from '@/lib/api/verify-service-token';
-import { ZNumberedPage, ZQuarantineEntry, ZReadingProof, ZTelemetryQuery, ZAuditEventPage, ZAuditPageParams, ZCreated, ZCreateRecord, ZDevice, ZDeviceListQuery, ZDevicePage, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
+import { ZAuditExportQuery, ZAuditVerification, ZAuditVerifyRequest, ZQuarantineEntry, ZQuarantineListQuery, ZQuarantinePage, ZReadingPage, ZReadingProof, ZTelemetryQuery, ZAuditEventPage, ZAuditPageParams, ZCreated, ZCreateRecord, ZDevice, ZDeviceListQuery, ZDevicePage, ZHealth, ZNewVersion, ZProblem, ZRecord, ZRecordListQuery, ZRecordPage, ZVersionCreated } from '@/lib/api/v1/schemas';
 import { ZAuditFilter } from '@/lib/audit/audit-filter';
-import { ZListQuarantine } from '@/lib/telemetry/list-quarantine';
 import { ROUTE_ACCESS, type TAccess } from '@/lib/rbac/endpoint-access';
 
 // OpenAPI 3.1 of /api/v1, generated from the zod schemas the routes parse with (zod 4's JSON
@@ -16,7 +15,10 @@ interface TOperation {
   query?: z.ZodObject;
   pathId?: boolean;
   body?: z.ZodType;
-  ok: { status: number; schema: z.ZodType; description: string };
+  /** `optionalBody`: an empty body means every default. */
+  optionalBody?: boolean;
+  /** `types`: the media types of a download (default application/json). */
+  ok: { status: number; schema: z.ZodType; description: string; types?: string[] };
   auth: boolean;
 }
 
@@ -44,9 +46,26 @@ export const OPERATIONS: TOperation[] = [
     auth: true,
   },
   { method: 'get', path: '/api/v1/devices', summary: 'List devices (cursor-paged, by id)', query: ZDeviceListQuery, ok: { status: 200, schema: ZDevicePage, description: 'One page' }, auth: true },
-  { method: 'get', path: '/api/v1/telemetry', summary: "A device's readings in a received-time window", query: ZTelemetryQuery, ok: { status: 200, schema: ZNumberedPage, description: 'One page' }, auth: true },
+  {
+    method: 'post',
+    path: '/api/v1/audit-events/verify',
+    summary: "Verify the chain as the audit viewer's Verify does (recorded as audit.verify)",
+    body: ZAuditVerifyRequest,
+    optionalBody: true,
+    ok: { status: 200, schema: ZAuditVerification, description: 'The verification report (ok false: a finding, not an error)' },
+    auth: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/audit-events/export',
+    summary: "Export the filtered trail as a streamed download, as the viewer's export (recorded as audit.export_started and audit.export)",
+    query: z.object({ ...ZAuditExportQuery.shape, ...ZAuditFilter.shape }),
+    ok: { status: 200, schema: z.string().describe('text/csv, application/pdf or the signed JSON bundle; X-Custos-Export-Id names it in the trail'), description: 'The file, streamed', types: ['text/csv', 'application/pdf', 'application/json'] },
+    auth: true,
+  },
+  { method: 'get', path: '/api/v1/telemetry', summary: "A device's readings in a received-time window (cursor-paged)", query: ZTelemetryQuery, ok: { status: 200, schema: ZReadingPage, description: 'One page' }, auth: true },
   { method: 'get', path: '/api/v1/telemetry/{id}/proof', summary: "One reading's Merkle inclusion proof", pathId: true, ok: { status: 200, schema: ZReadingProof, description: 'The proof' }, auth: true },
-  { method: 'get', path: '/api/v1/quarantine', summary: 'Quarantined messages, newest first', query: ZListQuarantine, ok: { status: 200, schema: ZNumberedPage, description: 'One page' }, auth: true },
+  { method: 'get', path: '/api/v1/quarantine', summary: 'Quarantined messages, newest first (cursor-paged)', query: ZQuarantineListQuery, ok: { status: 200, schema: ZQuarantinePage, description: 'One page' }, auth: true },
   { method: 'get', path: '/api/v1/quarantine/{id}', summary: 'One quarantine entry', pathId: true, ok: { status: 200, schema: ZQuarantineEntry, description: 'The entry' }, auth: true },
   { method: 'get', path: '/api/v1/devices/{id}', summary: 'One device (key fingerprints only)', pathId: true, ok: { status: 200, schema: ZDevice, description: 'The device' }, auth: true },
 ];
@@ -105,9 +124,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       operationId: `${op.method}${op.path.replace(/^\/api\/v1/, '').replace(/[{}]/g, '').replace(/[/.](\w)/g, (_m, c: string) => c.toUpperCase())}`,
       ...(op.auth ? { security: [{ serviceToken: [] }, { session: [] }] } : { security: [] }),
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: collect(op.body) } } } } : {}),
+      ...(op.body ? { requestBody: { required: !op.optionalBody, content: { 'application/json': { schema: collect(op.body) } } } } : {}),
       responses: {
-        [String(op.ok.status)]: { description: op.ok.description, content: { 'application/json': { schema: collect(op.ok.schema) } } },
+        [String(op.ok.status)]: { description: op.ok.description, content: Object.fromEntries((op.ok.types ?? ['application/json']).map((t) => [t, { schema: collect(op.ok.schema) }])) },
         ...(op.auth ? problems([400, 401, 403, ...(op.pathId ? [404] : []), ...(op.method === 'post' ? [409] : [])]) : problems([500])),
       },
     };

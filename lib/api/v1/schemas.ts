@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { EXPORT_FORMATS } from '@/lib/audit/export/run-export';
 import { RECORD_KINDS } from '@/lib/records/kinds';
 import { RECORD_STATUSES } from '@/lib/records/lifecycle';
+import { QUARANTINE_STATUSES } from '@/lib/telemetry/list-quarantine';
+import { MAX_SPAN_MS } from '@/lib/telemetry/time-range';
 
 // The /api/v1 wire shapes: routes parse with these and the OpenAPI document is generated from
 // them (lib/api/v1/openapi.ts), so the document cannot describe something the routes do not do.
@@ -204,19 +207,115 @@ export const ZAuditEventPage = z
   })
   .meta({ id: 'AuditEventPage', description: 'Keyset-paged events of the chain, as the audit viewer pages them' });
 
-/** Lists the UI pages by number (telemetry, quarantine): `page`, `pageSize`, `total`. */
-export const ZNumberedPage = z
-  .object({ items: z.array(z.record(z.string(), z.unknown())), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
-  .loose()
-  .meta({ id: 'NumberedPage' });
+const ZCursor = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'not a cursor of this list')
+  .optional()
+  .describe('nextCursor of the previous page (opaque)');
 
-export const ZTelemetryQuery = z.object({
-  deviceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{1,99}$/),
-  from: z.iso.datetime({ offset: true }).describe('RFC 3339; readings received at or after'),
-  to: z.iso.datetime({ offset: true }).describe('RFC 3339; readings received before (window at most the viewer\'s maximum span)'),
-  dir: z.enum(['asc', 'desc']).default('desc'),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(5).max(100).default(25),
+export const ZTelemetryQuery = z
+  .object({
+    deviceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{1,99}$/),
+    from: z.iso.datetime({ offset: true }).describe('RFC 3339; readings received at or after'),
+    to: z.iso.datetime({ offset: true }).describe("RFC 3339; readings received before (window at most the viewer's maximum span)"),
+    dir: z.enum(['asc', 'desc']).default('desc').describe('By received time, then id'),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: ZCursor,
+  })
+  .strict()
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to) && Date.parse(q.to) - Date.parse(q.from) <= MAX_SPAN_MS, { message: 'Invalid time range (from before to, at most 400 days)', path: ['from'] });
+
+export const ZReading = z
+  .object({
+    id: z.string(),
+    receivedAt: z.iso.datetime(),
+    sensorId: z.string().nullable(),
+    format: z.string(),
+    valueText: z.string().describe('The value exactly as the device sent it'),
+    unit: z.string().nullable(),
+    deviceTs: z.string().describe("The device's timestamp exactly as sent"),
+    skewMs: z.number().nullable(),
+    flags: z.array(z.string()),
+    keyVersion: z.number().int().nullable(),
+    batchId: z.string(),
+  })
+  .meta({ id: 'Reading' });
+
+export const ZReadingPage = z.object({ items: z.array(ZReading), nextCursor: z.string().nullable().describe('null on the last page') }).meta({ id: 'ReadingPage' });
+
+export const ZQuarantineListQuery = z
+  .object({
+    status: z.enum(QUARANTINE_STATUSES).optional(),
+    reason: z
+      .string()
+      .trim()
+      .regex(/^[a-z_]{1,64}$/, 'not a rejection reason')
+      .optional(),
+    dir: z.enum(['asc', 'desc']).default('desc').describe('By id (arrival order)'),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: ZCursor,
+  })
+  .strict();
+
+export const ZQuarantineSummary = z
+  .object({
+    id: z.string(),
+    receivedAt: z.iso.datetime(),
+    source: z.string(),
+    topic: z.string().nullable(),
+    deviceHint: z.string().nullable(),
+    reason: z.string(),
+    detail: z.string().nullable(),
+    status: z.string(),
+    size: z.number().int(),
+    sha256: z.string(),
+    preview: z.string().describe('The head of the message, non-printables escaped'),
+    previewTruncated: z.boolean(),
+  })
+  .meta({ id: 'QuarantineSummary' });
+
+export const ZQuarantinePage = z.object({ items: z.array(ZQuarantineSummary), nextCursor: z.string().nullable().describe('null on the last page') }).meta({ id: 'QuarantinePage' });
+
+const seqText = z.string().regex(/^\d{1,18}$/, 'must be a whole number');
+
+export const ZAuditVerifyRequest = z
+  .object({
+    chain: z.string().optional().describe("A chain id; this site's chain when absent"),
+    fromSeq: seqText.optional(),
+    toSeq: seqText.optional(),
+  })
+  .strict()
+  .meta({ id: 'AuditVerifyRequest' });
+
+export const ZAuditVerification = z
+  .object({
+    ok: z.boolean().describe('Chain, checkpoints, signatures and derived state all agree'),
+    chainOk: z.boolean(),
+    chainId: z.string(),
+    from: z.string(),
+    to: z.string().nullable(),
+    count: z.number().int(),
+    headSeq: z.string(),
+    headHash: z.string(),
+    broken: z.object({ seq: z.string(), reason: z.string(), detail: z.string() }).loose().nullable(),
+    signatures: z.object({ checked: z.number().int(), invalid: z.array(z.unknown()) }).loose(),
+    signatureChain: z.object({ checked: z.number().int(), invalid: z.array(z.unknown()) }).loose(),
+    state: z
+      .object({
+        ok: z.boolean(),
+        checked: z.record(z.string(), z.number().int()),
+        divergences: z.array(z.object({ kind: z.string(), entity: z.string(), field: z.string(), detail: z.string() })),
+      })
+      .describe('Live rows (records, users, roles, devices, service accounts, chain head) against a replay of the trail'),
+    warnings: z.array(z.string()),
+    verifiedAt: z.iso.datetime(),
+  })
+  .loose()
+  .meta({ id: 'AuditVerification', description: "The audit viewer's verification report; the verification itself is recorded as audit.verify" });
+
+export const ZAuditExportQuery = z.object({
+  format: z.enum(EXPORT_FORMATS).default('csv').describe('csv: a table; pdf: human-readable; bundle: signed JSON for the offline verifier'),
+  chain: z.string().optional().describe("A chain id; this site's chain when absent"),
 });
 
 export const ZReadingProof = z

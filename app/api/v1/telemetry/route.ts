@@ -4,7 +4,7 @@ import { getDb } from '@/lib/db/client';
 
 export const dynamic = 'force-dynamic';
 
-/** A device's readings in a time window (telemetry.read). */
+/** A device's readings in a received-time window, cursor-paged (telemetry.read). */
 export async function GET(req: Request): Promise<Response> {
   return withApi(req, { write: false }, async (user) => json(await telemetryPage(getDb(), user, new URL(req.url).searchParams)));
 }
