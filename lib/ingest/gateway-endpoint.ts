@@ -38,12 +38,12 @@ interface TState {
 const g = globalThis as unknown as { custosGateway?: TState };
 
 function state(cfg: TConfig): TState {
-  const key = `${cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS}/${cfg.CUSTOS_GATEWAY_GROUP_MAX}`;
+  const key = `${cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS}/${cfg.CUSTOS_GATEWAY_GROUP_MAX}/${cfg.CUSTOS_GATEWAY_GROUP_PARALLEL}`;
   if (!g.custosGateway || g.custosGateway.key !== key) {
     const ingestor = g.custosGateway?.ingestor ?? new Ingestor(getDb());
     g.custosGateway = {
       ingestor,
-      committer: new GroupCommitter(ingestor, { windowMs: cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS, maxGroup: cfg.CUSTOS_GATEWAY_GROUP_MAX }),
+      committer: new GroupCommitter(ingestor, { windowMs: cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS, maxGroup: cfg.CUSTOS_GATEWAY_GROUP_MAX, parallel: cfg.CUSTOS_GATEWAY_GROUP_PARALLEL }),
       quota: g.custosGateway?.quota ?? new SourceQuota(),
       key,
     };

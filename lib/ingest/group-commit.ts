@@ -7,8 +7,11 @@ import type { TVerdict } from '@/lib/ingest/verify-inbound';
 // committed (acknowledge after commit, 21 CFR 11.10(e)); a group that fails fails each of its
 // posts, which the gateway retries (idempotent: a reading is stored once).
 //
-// When no commit is running, the first post waits `windowMs` for others; while one runs,
-// posts queue and go together as soon as it returns. At most `maxGroup` posts per group.
+// When no commit is running, the first post waits `windowMs` for others; while `parallel`
+// commits run, posts queue and go together as soon as one returns. At most `maxGroup` posts
+// per group. Two groups in flight overlap their bulk inserts; they meet only at the rows every
+// batch locks last (device state in device order, then the audit chain head), so they neither
+// deadlock nor reorder a gateway that waits for each answer.
 // Posts keep their arrival order inside a group, and a gateway that waits for each answer
 // before its next post (seed 001 does) sees its readings stored in its order.
 
@@ -22,13 +25,17 @@ interface TItem {
 
 export class GroupCommitter {
   private queue: TItem[] = [];
-  private running = false;
+  private running = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ingestor: Ingestor,
-    private readonly opts: { windowMs: number; maxGroup: number },
+    private readonly opts: { windowMs: number; maxGroup: number; parallel?: number },
   ) {}
+
+  private get parallel(): number {
+    return Math.max(1, this.opts.parallel ?? 1);
+  }
 
   submit(verdict: TVerdict): Promise<TGroupAnswer> {
     return new Promise<TGroupAnswer>((resolve, reject) => {
@@ -42,10 +49,18 @@ export class GroupCommitter {
     return this.queue.length;
   }
 
+  private lastGroup = 0;
+
   private schedule(): void {
-    if (this.running) return;
-    if (this.queue.length >= this.opts.maxGroup || this.opts.windowMs === 0) {
+    if (this.running >= this.parallel) return;
+    if (this.queue.length >= this.opts.maxGroup || (this.running === 0 && this.opts.windowMs === 0)) {
       this.flush();
+      return;
+    }
+    if (this.running > 0) {
+      // A commit runs: another starts beside it once half a group of the last size is waiting
+      // (a busy endpoint); otherwise what queues goes when the running one returns.
+      if (this.queue.length >= Math.max(8, this.lastGroup >> 1)) this.flush();
       return;
     }
     this.timer ??= setTimeout(() => this.flush(), this.opts.windowMs);
@@ -54,9 +69,10 @@ export class GroupCommitter {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.running || this.queue.length === 0) return;
+    if (this.running >= this.parallel || this.queue.length === 0) return;
     const group = this.queue.splice(0, this.opts.maxGroup);
-    this.running = true;
+    this.lastGroup = group.length;
+    this.running++;
     this.ingestor
       .storeVerdicts(group.map((g) => g.verdict))
       .then(
@@ -64,7 +80,7 @@ export class GroupCommitter {
         (e: unknown) => group.forEach((g) => g.reject(e)),
       )
       .finally(() => {
-        this.running = false;
+        this.running--;
         // What queued during this commit goes at once: it has waited a commit already.
         if (this.queue.length > 0) this.flush();
       });
