@@ -74,5 +74,5 @@ export const STATE_EVENTS = {
   records: ['record.create', 'record.edit', 'record.sign', 'record.retire'],
   users: ['user.create', 'change_request.apply'],
   roles: ['role.*', 'change_request.apply'],
-  devices: ['device.register', 'device.rotate_key'],
+  devices: ['device.register', 'device.rotate_key', 'device.set_certificate'],
 } as const;
