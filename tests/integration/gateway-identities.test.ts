@@ -236,3 +236,24 @@ describe('service accounts for the HTTP gateway (scope telemetry.ingest, service
     ]);
   });
 });
+
+describe('allowed source networks read the address the server saw', () => {
+  it('[11.10(d)] [Annex 11 §12] a forged first X-Forwarded-For hop cannot satisfy an account\'s allowed networks; the hop the server appended decides', async () => {
+    const id = `net-${uid().toLowerCase()}`;
+    const k = ec();
+    await change('service_account.create', { id, name: 'in-plant reader', ownerEmployeeId: a.employeeId, scopes: ['devices.read'], allowedNetworks: ['10.0.0.0/8'], key: { kid: 'k1', publicKeyPem: pemOf(k.publicKey) } });
+    const call = async (xff: string | null, extra: Record<string, string> = {}) => {
+      const headers: Record<string, string> = { ...(await bearer('devices.read', id, k.privateKey)), ...extra };
+      if (xff !== null) headers['x-forwarded-for'] = xff;
+      return listDevicesRoute(new Request('http://localhost/api/v1/devices', { headers }));
+    };
+    // The client wrote 10.0.0.5; the Node server appended the real peer (lib/http/node-server-guard.ts).
+    const forged = await call('10.0.0.5, 203.0.113.9');
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('www-authenticate')).toMatch(/not accepted from this address/);
+    expect((await call('203.0.113.9', { 'x-real-ip': '10.0.0.5' })).status).toBe(401);
+    expect((await call(null, { 'x-real-ip': '10.0.0.5' })).status).toBe(401);
+    expect((await call('203.0.113.9, 10.0.0.5')).status).toBe(200);
+    expect((await call('10.1.2.3')).status).toBe(200);
+  });
+});
