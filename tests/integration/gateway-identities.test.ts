@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET as listDevicesRoute } from '@/app/api/v1/devices/route';
@@ -146,6 +151,38 @@ describe('gateway TLS client certificates (devices.cert_fingerprint)', () => {
     } finally {
       await o.end();
     }
+  });
+
+  it('[11.10(h)] the CLI registers a gateway with --cert-file and changes it with set-certificate (acting as a named person)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'custos-cert-'));
+    writeFileSync(path.join(dir, 'pw'), a.password);
+    writeFileSync(path.join(dir, 'gw.pem'), pemOf(ec().publicKey));
+    writeFileSync(path.join(dir, 'cert.pem'), OTHER_TEST_CERT_PEM);
+    const custos = async (args: string[]) => {
+      try {
+        const r = await promisify(execFile)('node_modules/.bin/tsx', ['scripts/custos.ts', ...args, '--as', a.employeeId, '--password-file', path.join(dir, 'pw'), '--json'], {
+          env: { ...process.env, DATABASE_URL: t.ownerUrl, APP_DATABASE_URL: t.appUrl },
+        });
+        return { code: 0, out: r.stdout };
+      } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, out: err.stdout + err.stderr };
+      }
+    };
+    const id = `GW-CLI-${uid()}`;
+    // The site is commissioning: the administrator's own signature applies it (audited as such).
+    const add = await custos(['devices', 'add', '--id', id, '--ecdsa-public-key-file', path.join(dir, 'gw.pem'), '--cert-file', path.join(dir, 'cert.pem')]);
+    expect(add.code, add.out).toBe(0);
+    expect((await getDevice(t.db, a.s, id)).certFingerprint).toBe(sha256Der(OTHER_TEST_CERT_PEM));
+    const fp = '12'.repeat(32);
+    const set = await custos(['devices', 'set-certificate', '--id', id, '--cert-fingerprint', fp.toUpperCase()]);
+    expect(set.code, set.out).toBe(0);
+    expect(JSON.parse(set.out)).toMatchObject({ id, certFingerprint: fp, applied: true });
+    const bad = await custos(['devices', 'set-certificate', '--id', id, '--cert-fingerprint', 'xyz']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/64 hex digits/);
+    expect((await custos(['devices', 'set-certificate', '--id', id, '--clear'])).code).toBe(0);
+    expect((await getDevice(t.db, a.s, id)).certFingerprint).toBeNull();
   });
 
   it('[11.10(b)] /api/v1/devices shows the certificate fingerprint', async () => {
