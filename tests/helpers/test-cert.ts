@@ -1,4 +1,4 @@
-// Two self-signed P-256 certificates (CN=GW-TEST-1, GW-TEST-2), for gateway certificate
+// Three self-signed P-256 certificates (CN=GW-TEST-1 … GW-TEST-3), for gateway certificate
 // fingerprints in tests. Their private keys were not kept: nothing can authenticate with them.
 export const TEST_CERT_PEM = `-----BEGIN CERTIFICATE-----
 MIIBfTCCASOgAwIBAgIUbUiFFcKX21twQZabvBfSn8J1YaYwCgYIKoZIzj0EAwIw
@@ -23,5 +23,17 @@ AQcDQgAE/M8VblHsKbfc2J/sCPPgM5zhTp9rXWR2M0Z0dAMzOQb9iaQxNrwGVuyS
 EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIhAJAFlT5ziFsAjre2C/97oFBJ
 TPPG0zME1SAJLYtpdR/oAiAypTuCJ2XYV1KqorDyfkuaXK6wAnSn9mAUKVTgc2sw
 /A==
+-----END CERTIFICATE-----
+`;
+
+export const THIRD_TEST_CERT_PEM = `-----BEGIN CERTIFICATE-----
+MIIBfDCCASOgAwIBAgIUR0pMFFHAWTVp/hKkxcfBD/lqhF0wCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJR1ctVEVTVC0zMB4XDTI2MTIwMzE3MTQzN1oXDTM2MTEzMDE3
+MTQzN1owFDESMBAGA1UEAwwJR1ctVEVTVC0zMFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAEMWVgq4FZzaZEbcF6EBqy/BZsN1pE871Fy8EFp7Gwh0nBsdN+sw9e/8GC
+xLS+xoOxhxT2a0jj9nafe5fKyHBtj6NTMFEwHQYDVR0OBBYEFBdRS+orbKK1vjIg
+MAfxHZiQexAxMB8GA1UdIwQYMBaAFBdRS+orbKK1vjIgMAfxHZiQexAxMA8GA1Ud
+EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgdS4AQDYcVayfmxcE+Hcx4I7R
+3vY5MJxLTKIQ9QCQAZ0CIE57DIC5DxENW0k565hi1DoXs7QGHXc4/FgeiBPErb22
 -----END CERTIFICATE-----
 `;

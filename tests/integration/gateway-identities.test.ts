@@ -16,7 +16,7 @@ import { requestChange } from '@/lib/change-requests/request-change';
 import { getDevice } from '@/lib/devices/get-device';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
-import { OTHER_TEST_CERT_PEM, TEST_CERT_PEM } from '@/tests/helpers/test-cert';
+import { OTHER_TEST_CERT_PEM, TEST_CERT_PEM, THIRD_TEST_CERT_PEM } from '@/tests/helpers/test-cert';
 import { makeUser, sessionUser } from '@/tests/helpers/users';
 
 let t: TTestDatabase;
@@ -107,15 +107,21 @@ describe('gateway TLS client certificates (devices.cert_fingerprint)', () => {
     await expect(requestChange(t.db, a.s, { kind: 'device.register', payload: { id: `D-${uid()}`, key: { hmacSecretHex: 'ab'.repeat(32) }, certFingerprint: 'ab'.repeat(32) }, reason: 'hmac' })).rejects.toMatchObject({
       message: expect.stringMatching(/names a gateway \(an ECDSA key\)/),
     });
-    await expect(requestChange(t.db, a.s, { kind: 'device.register', payload: { id: `GW-${uid()}`, key, certFingerprint: TEST_CERT_PEM }, reason: 'duplicate' })).rejects.toMatchObject({
+    const taken = 'cd'.repeat(32);
+    const holder = await gateway(taken);
+    await expect(requestChange(t.db, a.s, { kind: 'device.register', payload: { id: `GW-${uid()}`, key, certFingerprint: taken.toUpperCase() }, reason: 'duplicate' })).rejects.toMatchObject({
       code: 'CONFLICT',
-      message: expect.stringMatching(/already registered for device GW-/),
+      message: `The certificate ${taken.slice(0, 16)}… is already registered for device ${holder}`,
     });
     // The database holds the same rules.
+    const other = await gateway();
     const o = await t.owner();
-    await expect(o.query("UPDATE devices SET cert_fingerprint = 'AB' WHERE kind = 'ecdsa'")).rejects.toThrow(/check constraint/);
-    await expect(o.query('UPDATE devices SET cert_fingerprint = $1 WHERE kind = $2', [sha256Der(TEST_CERT_PEM), 'ecdsa'])).rejects.toThrow(/devices_cert_fingerprint_key/);
-    await o.end();
+    try {
+      await expect(o.query("UPDATE devices SET cert_fingerprint = 'AB' WHERE id = $1", [other])).rejects.toThrow(/check constraint/);
+      await expect(o.query('UPDATE devices SET cert_fingerprint = $2 WHERE id = $1', [other, taken])).rejects.toThrow(/devices_cert_fingerprint_key/);
+    } finally {
+      await o.end();
+    }
   });
 
   it('[11.10(e)] [4-eyes] changing a gateway certificate is a device.set_certificate request two others approve, audited old → new; tampering is found by verification', async () => {
@@ -157,7 +163,7 @@ describe('gateway TLS client certificates (devices.cert_fingerprint)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'custos-cert-'));
     writeFileSync(path.join(dir, 'pw'), a.password);
     writeFileSync(path.join(dir, 'gw.pem'), pemOf(ec().publicKey));
-    writeFileSync(path.join(dir, 'cert.pem'), OTHER_TEST_CERT_PEM);
+    writeFileSync(path.join(dir, 'cert.pem'), THIRD_TEST_CERT_PEM);
     const custos = async (args: string[]) => {
       try {
         const r = await promisify(execFile)('node_modules/.bin/tsx', ['scripts/custos.ts', ...args, '--as', a.employeeId, '--password-file', path.join(dir, 'pw'), '--json'], {
@@ -173,7 +179,7 @@ describe('gateway TLS client certificates (devices.cert_fingerprint)', () => {
     // The site is commissioning: the administrator's own signature applies it (audited as such).
     const add = await custos(['devices', 'add', '--id', id, '--ecdsa-public-key-file', path.join(dir, 'gw.pem'), '--cert-file', path.join(dir, 'cert.pem')]);
     expect(add.code, add.out).toBe(0);
-    expect((await getDevice(t.db, a.s, id)).certFingerprint).toBe(sha256Der(OTHER_TEST_CERT_PEM));
+    expect((await getDevice(t.db, a.s, id)).certFingerprint).toBe(sha256Der(THIRD_TEST_CERT_PEM));
     const fp = '12'.repeat(32);
     const set = await custos(['devices', 'set-certificate', '--id', id, '--cert-fingerprint', fp.toUpperCase()]);
     expect(set.code, set.out).toBe(0);
