@@ -131,7 +131,7 @@ function deviceKeyRow(key: unknown): TDiffRow {
 
 /** The whole SHA-256: the approver compares it with the certificate's (openssl x509 -fingerprint -sha256). */
 function certRow(before: unknown, after: unknown): TDiffRow {
-  return { field: 'TLS client certificate (SHA-256)', before: str(before), after: str(after) ?? 'none (removed)', note: 'SHA-256 of the certificate\'s DER, lowercase hex' };
+  return { field: 'Certificate (SHA-256)', before: str(before), after: str(after) ?? 'none (removed)', note: 'SHA-256 of the certificate\'s DER, lowercase hex' };
 }
 
 function limitsText(p: Record<string, unknown>): string | null {
