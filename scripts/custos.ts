@@ -41,10 +41,14 @@ commands:
   devices add --as EMPLOYEE_ID [--password-file FILE] --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM) [--key-version N]
               [--sensor SENSOR_ID ...] [--topic FILTER ...] [--firmware V] [--calibration-due YYYY-MM-DD]
               [--expected-interval S] [--limit-min X] [--limit-max X] [--limit-duration S] [--unit U]
-                                   register a telemetry device (HMAC, seed 000) or gateway (ECDSA, seed 001)
+              [--cert-file PEM | --cert-fingerprint HEX]
+                                   register a telemetry device (HMAC, seed 000) or gateway (ECDSA, seed 001);
+                                   a gateway may be named by its TLS client certificate (SHA-256 of its DER)
   devices rotate-key --as EMPLOYEE_ID [--password-file FILE] --id ID (--hmac-secret-hex HEX | --ecdsa-public-key-file PEM)
                                    add a key version (older versions stay verifiable)
-                                   devices add / rotate-key act like users create: applied while
+  devices set-certificate --as EMPLOYEE_ID [--password-file FILE] --id ID (--cert-file PEM | --cert-fingerprint HEX | --clear)
+                                   set, replace or remove a gateway's TLS client certificate
+                                   devices add / rotate-key / set-certificate act like users create: applied while
                                    commissioning, a change request once live
   devices list                     devices, key versions and sensors
   telemetry list [--device ID] [--limit N]

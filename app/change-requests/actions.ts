@@ -77,12 +77,13 @@ function payloadFrom(kind: TCrKind, form: FormData): Record<string, unknown> {
         scopes: list(form, 'scopes'),
         maxTokenLifetimeS: text(form, 'maxTokenLifetimeS') || undefined,
         allowedNetworks: (text(form, 'allowedNetworks') ?? '').split(/[\s,]+/).filter(Boolean),
+        gatewayId: text(form, 'gatewayId') || null,
         key: { kid: text(form, 'kid')?.trim(), publicKeyPem: text(form, 'publicKeyPem') },
       };
     case 'service_account.rotate_key':
       return { accountId: text(form, 'accountId'), key: { kid: text(form, 'kid')?.trim(), publicKeyPem: text(form, 'publicKeyPem') }, retireKids: list(form, 'retireKids') };
     case 'service_account.update_scopes':
-      return { accountId: text(form, 'accountId'), scopes: list(form, 'scopes') };
+      return { accountId: text(form, 'accountId'), scopes: list(form, 'scopes'), gatewayId: text(form, 'gatewayId') || null };
     case 'service_account.disable':
       return { accountId: text(form, 'accountId') };
     default:

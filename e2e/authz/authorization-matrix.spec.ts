@@ -77,6 +77,7 @@ const ACTION_FORMS: Record<string, Record<string, string>> = {
   'app/admin/backups/actions.ts#requestRestoreAction': { backupId: NOWHERE },
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { id: '', keyKind: 'hmac' },
   'app/admin/devices/actions.ts#requestKeyRotationAction': { deviceId: '', keyKind: 'hmac' },
+  'app/admin/devices/actions.ts#requestCertificateAction': { deviceId: '' },
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { commands: '[]' },
   'app/admin/security-alerts/actions.ts#requestUnlockAction': { userId: NOWHERE },
   // No reason: nothing goes live.
@@ -355,7 +356,14 @@ test('[11.10(d)(g)] [11.200(a)] as a service account holding each scope alone: e
   // A token cannot hold no scope (an empty scope is refused): each scope alone is the matrix.
   for (const scope of SERVICE_SCOPES) {
     const id = `e2e-${randomBytes(4).toString('hex')}`;
-    await e2eDb.pool.query('INSERT INTO service_accounts (id, name, owner_id, scopes, max_token_lifetime_s) VALUES ($1, $2, $3, $4, 300)', [id, `e2e ${scope}`, owner.id, [scope]]);
+    // telemetry.ingest is held only by an account bound to one gateway (service_accounts_gateway_binding).
+    let gatewayId: string | null = null;
+    if (scope === 'telemetry.ingest') {
+      gatewayId = `GW-E2E-${randomBytes(3).toString('hex')}`;
+      await e2eDb.pool.query("INSERT INTO devices (id, kind) VALUES ($1, 'ecdsa')", [gatewayId]);
+      await e2eDb.pool.query('INSERT INTO device_keys (device_id, version, public_key_pem) VALUES ($1, 1, $2)', [gatewayId, key.publicKey.export({ type: 'spki', format: 'pem' })]);
+    }
+    await e2eDb.pool.query('INSERT INTO service_accounts (id, name, owner_id, scopes, max_token_lifetime_s, gateway_id) VALUES ($1, $2, $3, $4, 300, $5)', [id, `e2e ${scope}`, owner.id, [scope], gatewayId]);
     await e2eDb.pool.query("INSERT INTO service_account_keys (account_id, kid, public_key_pem, fingerprint) VALUES ($1, 'k1', $2, 'e2e')", [id, key.publicKey.export({ type: 'spki', format: 'pem' })]);
     for (const k of v1) {
       const [method, route] = k.split(' ');

@@ -2,6 +2,7 @@ import type { TCurrentUser } from '@/lib/auth/get-session-user';
 import { toProblem } from '@/lib/api/problem';
 import { verifyServiceToken } from '@/lib/api/verify-service-token';
 import { getDb } from '@/lib/db/client';
+import { clientAddress } from '@/lib/http/client-address';
 import { assertSameOrigin } from '@/lib/http/same-origin';
 
 // Who calls /api/v1: a service account (Authorization: Bearer <JWT>) or a person's browser
@@ -9,10 +10,15 @@ import { assertSameOrigin } from '@/lib/http/same-origin';
 // calls the same service the UI calls, which checks the same permission (21 CFR 11.10(d)(g)):
 // a token's permissions are its scopes, and no scope is ever a signing meaning.
 
-/** The client address as the reverse proxy reports it (first X-Forwarded-For hop), else X-Real-IP. */
+/**
+ * The client address for a service account's allowed networks: X-Forwarded-For read from the
+ * right through CUSTOS_TRUSTED_PROXIES only (lib/http/client-address.ts). The first hop is
+ * whatever the client wrote — a forged `X-Forwarded-For: 10.0.0.5` would otherwise pass a
+ * 10.0.0.0/8 rule — and the Node server appends the real peer as the last hop. X-Real-IP is not
+ * read: a client can send it too.
+ */
 export function clientIp(req: Request): string | null {
-  const xff = req.headers.get('x-forwarded-for');
-  return (xff ? xff.split(',')[0].trim() : req.headers.get('x-real-ip')?.trim()) || null;
+  return clientAddress(req.headers.get('x-forwarded-for'));
 }
 
 export async function apiPrincipal(req: Request, opts: { write: boolean }): Promise<TCurrentUser> {

@@ -75,6 +75,8 @@ export interface TServiceIdentity {
   sub: string;
   scopes: TPermission[];
   expiresAt: Date;
+  /** The one gateway (devices.id) this account sends telemetry for (scope telemetry.ingest); null otherwise. */
+  gatewayId: string | null;
 }
 
 /** A service account as the services see a caller: its permissions are the token's scopes. */
@@ -170,7 +172,7 @@ async function verify(db: TDb, authorization: string | null, opts: { sourceIp?: 
   // iss and kid only select the key; the signature decides whether they are true.
   const account = await db.serviceAccount.findUnique({
     where: { id: unverified.iss },
-    select: { id: true, name: true, ownerId: true, status: true, scopes: true, maxTokenLifetimeS: true, allowedNetworks: true, keys: { where: { kid: header.kid }, select: { kid: true, publicKeyPem: true, retiredAt: true } } },
+    select: { id: true, name: true, ownerId: true, status: true, scopes: true, maxTokenLifetimeS: true, allowedNetworks: true, gatewayId: true, keys: { where: { kid: header.kid }, select: { kid: true, publicKeyPem: true, retiredAt: true } } },
   });
   if (!account) refuse('issuer', 'Unknown service account (iss)');
   const key = account.keys[0];
@@ -227,6 +229,6 @@ async function verify(db: TDb, authorization: string | null, opts: { sourceIp?: 
     mfaEnabled: false,
     signedAt: null,
     actor: { type: 'system', id: principalId, name: account.name, role: `service account; owner ${owner?.employeeId ?? account.ownerId}`, sessionId: `kid:${key.kid} jti:${jti}` },
-    service: { accountId: account.id, kid: key.kid, jti, sub: String(payload.sub), scopes, expiresAt: new Date(exp * 1000) },
+    service: { accountId: account.id, kid: key.kid, jti, sub: String(payload.sub), scopes, expiresAt: new Date(exp * 1000), gatewayId: account.gatewayId },
   };
 }

@@ -74,6 +74,6 @@ export const STATE_EVENTS = {
   records: ['record.create', 'record.edit', 'record.sign', 'record.retire'],
   users: ['user.create', 'change_request.apply'],
   roles: ['role.*', 'change_request.apply'],
-  devices: ['device.register', 'device.rotate_key'],
+  devices: ['device.register', 'device.rotate_key', 'device.set_certificate'],
   serviceAccounts: ['service_account.create', 'service_account.rotate_key', 'service_account.update_scopes', 'service_account.disable'],
 } as const;

@@ -5,7 +5,7 @@ import { publicKeyFingerprint } from '@/lib/devices/key-request';
 // service_accounts and INSERT service_account_keys, so a compromised application could widen
 // scopes, re-enable an account or add a key outside change control. Replays the
 // service_account.* events (each written by the applied change request, lib/service-accounts/
-// change.ts) and compares status, scopes, token lifetime, networks and keys with the rows.
+// change.ts) and compares status, scopes, token lifetime, networks, bound gateway and keys with the rows.
 
 export const SERVICE_ACCOUNT_EVENTS = ['service_account.create', 'service_account.rotate_key', 'service_account.update_scopes', 'service_account.disable'] as const;
 
@@ -19,6 +19,8 @@ export interface TServiceAccountReplay {
   scopes: string[] | null;
   maxTokenLifetimeS: number | null;
   allowedNetworks: string[] | null;
+  /** The gateway the account sends telemetry for (telemetry.ingest); null unbound. */
+  gatewayId: string | null;
   keys: Map<string, TKeyState>;
 }
 
@@ -38,6 +40,7 @@ export function replayServiceAccountEvent(accounts: Map<string, TServiceAccountR
       scopes: strings(nv.scopes),
       maxTokenLifetimeS: typeof nv.maxTokenLifetimeS === 'number' ? nv.maxTokenLifetimeS : null,
       allowedNetworks: strings(nv.allowedNetworks),
+      gatewayId: str(nv.gatewayId),
       keys: new Map(kid ? [[kid, { fingerprint: str(nv.fingerprint), retired: false }]] : []),
     });
     return true;
@@ -53,6 +56,7 @@ export function replayServiceAccountEvent(accounts: Map<string, TServiceAccountR
     }
   } else if (e.action === 'service_account.update_scopes') {
     a.scopes = strings(nv.scopes) ?? a.scopes;
+    if ('gatewayId' in nv) a.gatewayId = str(nv.gatewayId);
   } else if (e.action === 'service_account.disable') {
     a.status = str(nv.status) ?? 'disabled';
   }
@@ -73,8 +77,8 @@ function fingerprintOf(pem: string): string | null {
 /** The rows of the replayed accounts against the replay. */
 export async function checkServiceAccounts(client: pg.ClientBase, accounts: Map<string, TServiceAccountReplay>, add: (d: TDivergence) => void): Promise<void> {
   if (!accounts.size) return;
-  const { rows } = await client.query<{ id: string; status: string; scopes: string[]; max_token_lifetime_s: number; allowed_networks: string[]; keys: Array<{ kid: string; pem: string; fingerprint: string; retired: boolean }> }>(
-    `SELECT a.id, a.status, a.scopes, a.max_token_lifetime_s, a.allowed_networks,
+  const { rows } = await client.query<{ id: string; status: string; scopes: string[]; max_token_lifetime_s: number; allowed_networks: string[]; gateway_id: string | null; keys: Array<{ kid: string; pem: string; fingerprint: string; retired: boolean }> }>(
+    `SELECT a.id, a.status, a.scopes, a.max_token_lifetime_s, a.allowed_networks, a.gateway_id,
             coalesce(json_agg(json_build_object('kid', k.kid, 'pem', k.public_key_pem, 'fingerprint', k.fingerprint, 'retired', k.retired_at IS NOT NULL)) FILTER (WHERE k.kid IS NOT NULL), '[]') AS keys
      FROM service_accounts a LEFT JOIN service_account_keys k ON k.account_id = a.id WHERE a.id = ANY($1::text[]) GROUP BY a.id`,
     [[...accounts.keys()]],
@@ -88,6 +92,7 @@ export async function checkServiceAccounts(client: pg.ClientBase, accounts: Map<
     if (want.scopes && !same(row.scopes, want.scopes)) d('scopes', `has scopes ${setText(row.scopes)}; the audit trail gives ${setText(want.scopes)}`);
     if (want.maxTokenLifetimeS !== null && row.max_token_lifetime_s !== want.maxTokenLifetimeS) d('max_token_lifetime_s', `allows tokens of ${row.max_token_lifetime_s} s; the audit trail gives ${want.maxTokenLifetimeS} s`);
     if (want.allowedNetworks && !same(row.allowed_networks, want.allowedNetworks)) d('allowed_networks', `allows networks ${setText(row.allowed_networks)}; the audit trail gives ${setText(want.allowedNetworks)}`);
+    if (row.gateway_id !== want.gatewayId) d('gateway_id', `is bound to ${row.gateway_id ?? 'no gateway'}; the audit trail gives ${want.gatewayId ?? 'no gateway'}`);
     const kids = row.keys.map((k) => k.kid);
     if (!same(kids, want.keys.keys())) {
       d('keys', `has keys ${setText(kids)}; the audit trail gives ${setText(want.keys.keys())}`);

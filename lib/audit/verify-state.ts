@@ -36,7 +36,7 @@ type TReplayed = {
   records: Map<string, { status: string; version: number | null }>;
   users: Map<string, { roles: Set<string>; status: string | null }>;
   roles: Map<string, { permissions: Set<string> }>;
-  devices: Map<string, { status: string; kind: string | null; keys: Map<number, string | null> }>;
+  devices: Map<string, { status: string; kind: string | null; keys: Map<number, string | null>; certFingerprint: string | null }>;
   serviceAccounts: Map<string, TServiceAccountReplay>;
 };
 
@@ -85,7 +85,13 @@ function replay(events: TEvent[]): TReplayed {
     }
     if (e.action === 'device.register' && id) {
       const version = typeof nv.keyVersion === 'number' ? nv.keyVersion : 1;
-      r.devices.set(id, { status: str(nv.status) ?? 'active', kind: str(nv.keyKind) ?? str(nv.kind), keys: new Map([[version, str(nv.publicKeyPem)]]) });
+      // Registrations from before certificates existed carry none.
+      r.devices.set(id, { status: str(nv.status) ?? 'active', kind: str(nv.keyKind) ?? str(nv.kind), keys: new Map([[version, str(nv.publicKeyPem)]]), certFingerprint: str(nv.certFingerprint) });
+      continue;
+    }
+    if (e.action === 'device.set_certificate' && id) {
+      const d = r.devices.get(id);
+      if (d) d.certFingerprint = str(nv.certFingerprint);
       continue;
     }
     if (e.action === 'device.rotate_key' && id) {
@@ -182,8 +188,8 @@ export async function verifyDerivedState(client: pg.ClientBase, chainId: string,
     }
   }
   if (r.devices.size) {
-    const { rows } = await client.query<{ id: string; status: string; kind: string; keys: Array<{ version: number; pem: string | null }> }>(
-      `SELECT d.id, d.status, d.kind, coalesce(json_agg(json_build_object('version', k.version, 'pem', k.public_key_pem)) FILTER (WHERE k.version IS NOT NULL), '[]') AS keys
+    const { rows } = await client.query<{ id: string; status: string; kind: string; cert_fingerprint: string | null; keys: Array<{ version: number; pem: string | null }> }>(
+      `SELECT d.id, d.status, d.kind, d.cert_fingerprint, coalesce(json_agg(json_build_object('version', k.version, 'pem', k.public_key_pem)) FILTER (WHERE k.version IS NOT NULL), '[]') AS keys
        FROM devices d LEFT JOIN device_keys k ON k.device_id = d.id WHERE d.id = ANY($1::text[]) GROUP BY d.id`,
       [[...r.devices.keys()]],
     );
@@ -191,6 +197,9 @@ export async function verifyDerivedState(client: pg.ClientBase, chainId: string,
       const want = r.devices.get(row.id)!;
       if (row.status !== want.status) add({ kind: 'device', entity: row.id, field: 'status', detail: `device ${row.id} is ${row.status}; the audit trail gives ${want.status}` });
       if (want.kind && row.kind !== want.kind) add({ kind: 'device', entity: row.id, field: 'kind', detail: `device ${row.id} is ${row.kind}; the audit trail gives ${want.kind}` });
+      if (row.cert_fingerprint !== want.certFingerprint) {
+        add({ kind: 'device', entity: row.id, field: 'cert_fingerprint', detail: `device ${row.id} has certificate ${row.cert_fingerprint ?? 'none'}; the audit trail gives ${want.certFingerprint ?? 'none'}` });
+      }
       const versions = row.keys.map((k) => String(k.version));
       if (!sameSet(new Set([...want.keys.keys()].map(String)), versions)) {
         add({ kind: 'device', entity: row.id, field: 'keys', detail: `device ${row.id} has key versions ${setText(versions)}; the audit trail gives ${setText([...want.keys.keys()].map(String))}` });

@@ -9,6 +9,7 @@ import type { TTx } from '@/lib/db/client';
 import { openKeyRequest, type TDeviceKeyRequest } from '@/lib/devices/key-request';
 import { insertDevice, prepareDevice, type TRegisterDevice } from '@/lib/devices/register-device';
 import { deviceKeyState, insertKeyVersion } from '@/lib/devices/rotate-device-key';
+import { deviceCertificateState, setDeviceCertificate } from '@/lib/devices/set-device-certificate';
 import { isAppError } from '@/lib/errors/app-error';
 import { applyCurriculum } from '@/lib/training/training';
 import { applyServiceAccountChange } from '@/lib/service-accounts/change';
@@ -137,6 +138,7 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
       return restoreBackup(tx, cr);
     case 'device.register':
     case 'device.rotate_key':
+    case 'device.set_certificate':
       return applyDeviceChange(tx, kind, cr, p);
     case 'broker.apply':
       return applyBrokerChange(tx, cr);
@@ -154,16 +156,26 @@ export async function applyChange(tx: TTx, cr: TCrForApply): Promise<TApplyResul
  * The same inserts the CLI uses, in the deciding transaction. Their refusals (ID or sensor
  * taken meanwhile, wrong key kind) happen before anything is written and fail the request.
  */
-async function applyDeviceChange(tx: TTx, kind: 'device.register' | 'device.rotate_key', cr: TCrForApply, p: Record<string, unknown>): Promise<TApplyResult> {
+async function applyDeviceChange(tx: TTx, kind: 'device.register' | 'device.rotate_key' | 'device.set_certificate', cr: TCrForApply, p: Record<string, unknown>): Promise<TApplyResult> {
   const reason = `approved change request ${cr.number ?? cr.id}`;
   try {
     if (kind === 'device.register') {
       const id = String(p.id);
       const d = prepareDevice({ ...(p as Omit<TRegisterDevice, 'key'>), id, key: openKeyRequest(id, p.key as TDeviceKeyRequest) });
       const r = await insertDevice(tx, d, CHANGE_CONTROL, { reason });
-      return { ok: true, effect: { deviceId: r.id, keyKind: r.kind, keyVersion: r.keyVersion, keyFingerprint: (p.key as TDeviceKeyRequest).fingerprint } };
+      return { ok: true, effect: { deviceId: r.id, keyKind: r.kind, keyVersion: r.keyVersion, keyFingerprint: (p.key as TDeviceKeyRequest).fingerprint, certFingerprint: d.certFingerprint } };
     }
     const deviceId = String(p.deviceId);
+    if (kind === 'device.set_certificate') {
+      const s = await deviceCertificateState(tx, deviceId);
+      if (!s) return { ok: false, reason: `Device ${deviceId} no longer exists` };
+      if (!cr.beforeHash || !stateHash(s).equals(Buffer.from(cr.beforeHash))) {
+        return { ok: false, reason: 'The device or its certificate changed since the request was submitted; submit it again' };
+      }
+      const certFingerprint = (p.certFingerprint as string | null) ?? null;
+      await setDeviceCertificate(tx, s, certFingerprint, CHANGE_CONTROL, { reason });
+      return { ok: true, effect: { deviceId, certFingerprint } };
+    }
     const s = await deviceKeyState(tx, deviceId);
     if (!s) return { ok: false, reason: `Device ${deviceId} no longer exists` };
     if (!cr.beforeHash || !stateHash(s).equals(Buffer.from(cr.beforeHash))) {

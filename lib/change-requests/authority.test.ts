@@ -26,6 +26,7 @@ describe('what a change request needs (lib/change-requests/authority.ts)', () =>
       'backup.restore': [2, 2],
       'device.register': [2, 2],
       'device.rotate_key': [2, 2],
+      'device.set_certificate': [2, 2],
       'broker.apply': [2, 2],
       'training.curriculum': [1, 1],
       // A service account never holds a signing or administrative scope (lib/service-accounts/scopes.ts).

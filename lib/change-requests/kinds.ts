@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { ZBrokerChange } from '@/lib/broker/broker-change';
 import { sealKeyForRequest } from '@/lib/devices/key-request';
-import { ZDeviceKey, ZRegisterDevice } from '@/lib/devices/register-device';
+import { ZCertFingerprint } from '@/lib/devices/cert-fingerprint';
+import { CERT_NEEDS_GATEWAY, ZDeviceKey, ZRegisterDevice } from '@/lib/devices/register-device';
 import { isAppError } from '@/lib/errors/app-error';
 import { SERVICE_ACCOUNT_PAYLOADS } from '@/lib/service-accounts/payloads';
 import { ZIdentity } from '@/lib/users/identity-evidence';
-import { PERMISSIONS, type TPermission } from '@/lib/rbac/permissions';
+import { PERMISSIONS, isServiceOnly, type TPermission } from '@/lib/rbac/permissions';
 
 // Every privileged change Custos knows. Persisted as JSON (payload) and hashed: changing a
 // payload schema needs a migration of open requests.
@@ -24,6 +25,7 @@ export const CR_KINDS = [
   'backup.restore',
   'device.register',
   'device.rotate_key',
+  'device.set_certificate',
   'broker.apply',
   'training.curriculum',
   'service_account.create',
@@ -38,7 +40,10 @@ const permissionList = z
   .array(z.string())
   .max(PERMISSIONS.length)
   .superRefine((list, ctx) => {
-    for (const p of list) if (!(PERMISSIONS as readonly string[]).includes(p)) ctx.addIssue({ code: 'custom', message: `Unknown permission: ${p}` });
+    for (const p of list) {
+      if (!(PERMISSIONS as readonly string[]).includes(p)) ctx.addIssue({ code: 'custom', message: `Unknown permission: ${p}` });
+      else if (isServiceOnly(p)) ctx.addIssue({ code: 'custom', message: `${p} is held by service accounts only, never by a role` });
+    }
   })
   .transform((l) => [...new Set(l)].sort());
 
@@ -85,10 +90,15 @@ export const CR_PAYLOAD = {
   'device.register': ZRegisterDevice.refine((d) => d.limitMin == null || d.limitMax == null || d.limitMin < d.limitMax, {
     message: 'The lower limit must be below the upper limit',
     path: ['limitMin'],
-  }).transform((d, ctx) => ({ ...d, key: sealedKey(d.id, d.key, ctx) })),
+  })
+    .refine((d) => d.certFingerprint === null || !d.key.hmacSecretHex, { message: CERT_NEEDS_GATEWAY, path: ['certFingerprint'] })
+    .transform((d, ctx) => ({ ...d, key: sealedKey(d.id, d.key, ctx) })),
   'device.rotate_key': z
     .object({ deviceId: ZRegisterDevice.shape.id, key: ZDeviceKey })
     .transform((d, ctx) => ({ deviceId: d.deviceId, key: sealedKey(d.deviceId, d.key, ctx) })),
+  // The gateway's TLS client certificate, as its SHA-256 (null: none any more). A kind of its own:
+  // certificates are renewed on their own schedule, without a new signing key.
+  'device.set_certificate': z.object({ deviceId: ZRegisterDevice.shape.id, certFingerprint: ZCertFingerprint }),
   'broker.apply': ZBrokerChange,
   // 11.10(i): the documents a role must have read, by record number (the whole list after the change).
   'training.curriculum': z.object({
@@ -172,6 +182,13 @@ export const CR_KIND_CONFIG: Record<TCrKind, TCrKindConfig> = {
     permission: 'devices.manage',
     target: 'device',
     approvals: { count: 2, why: 'a device key creates records (readings, excursions)' },
+    commissionable: true,
+  },
+  'device.set_certificate': {
+    label: 'Set gateway certificate',
+    permission: 'devices.manage',
+    target: 'device',
+    approvals: { count: 2, why: 'the certificate lets a gateway send readings (records) over HTTP' },
     commissionable: true,
   },
   'broker.apply': {

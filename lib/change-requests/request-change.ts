@@ -13,6 +13,7 @@ import type { TDb } from '@/lib/db/client';
 import { backupLabel } from '@/lib/backup/restore-request';
 import { assertDeviceFree } from '@/lib/devices/register-device';
 import { deviceKeyState } from '@/lib/devices/rotate-device-key';
+import { checkCertificateChange, deviceCertificateState } from '@/lib/devices/set-device-certificate';
 import { AppError } from '@/lib/errors/app-error';
 import { contentHashOf } from '@/lib/records/content-hash';
 import { checkSigner, signerError, type TSignerCheck } from '@/lib/esign/check-signer';
@@ -111,6 +112,12 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
       targetRoleId = input.targetRoleId;
       before = s;
       targetLabel = `role ${s.name}`;
+    } else if (kind === 'device.set_certificate') {
+      const s = await deviceCertificateState(tx, String(payload.deviceId));
+      if (!s) throw new AppError('BAD_REQUEST', `Unknown device ${String(payload.deviceId)}`, { deviceId: 'unknown' });
+      await checkCertificateChange(tx, s, payload.certFingerprint as string | null);
+      before = s;
+      targetLabel = `device ${s.id}`;
     } else if (cfg.target === 'device') {
       const s = await deviceKeyState(tx, String(payload.deviceId));
       if (!s) throw new AppError('BAD_REQUEST', `Unknown device ${String(payload.deviceId)}`, { deviceId: 'unknown' });
@@ -123,7 +130,7 @@ export async function requestChange(db: TDb, user: TCurrentUser, input: TRequest
     } else if (kind === 'backup.restore') {
       targetLabel = await backupLabel(tx, payload as { backupId: string; manifestHash: string });
     } else if (kind === 'device.register') {
-      await assertDeviceFree(tx, String(payload.id), payload.sensors as string[]);
+      await assertDeviceFree(tx, String(payload.id), payload.sensors as string[], payload.certFingerprint as string | null);
       targetLabel = `new device ${String(payload.id)}`;
     } else {
       targetLabel =

@@ -43,6 +43,7 @@ export async function getDevice(db: TDb, user: TCurrentUser, id: string) {
       limitMax: true,
       limitMinDurationS: true,
       unit: true,
+      certFingerprint: true,
       createdAt: true,
       updatedAt: true,
       keys: { orderBy: { version: 'asc' }, select: { version: true, createdAt: true, retiredAt: true, hmacSecretEnc: true, publicKeyPem: true } },
@@ -70,6 +71,7 @@ export async function getDevice(db: TDb, user: TCurrentUser, id: string) {
     limitMax: d.limitMax,
     limitMinDurationS: d.limitMinDurationS,
     unit: d.unit,
+    certFingerprint: d.certFingerprint,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     keys: d.keys.map((k) => ({

@@ -16,6 +16,7 @@ export async function listDevices(db: TDb) {
       limitMax: true,
       limitMinDurationS: true,
       unit: true,
+      certFingerprint: true,
       keys: { orderBy: { version: 'asc' }, select: { version: true, createdAt: true, retiredAt: true } },
       sensors: { select: { sensorId: true } },
       state: { select: { lastReadingAt: true, lastValue: true, excursionStartedAt: true, commLossSince: true } },

@@ -5,6 +5,7 @@ import type { TAuditActor } from '@/lib/audit/events';
 import { seal } from '@/lib/crypto/secret-box';
 import type { TDb, TTx } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
+import { ZCertFingerprint } from '@/lib/devices/cert-fingerprint';
 
 export const ZDeviceKey = z
   .object({
@@ -26,6 +27,9 @@ export const ZRegisterDevice = z.object({
   limitMax: z.coerce.number().finite().nullish(),
   limitMinDurationS: z.coerce.number().int().min(0).default(0),
   unit: z.string().max(20).nullish(),
+  // A gateway's TLS client certificate (seed 001 over HTTP with a TLS terminator): the PEM or its
+  // SHA-256; stored, and carried in the request payload, as 64 lowercase hex digits.
+  certFingerprint: ZCertFingerprint,
   key: ZDeviceKey,
 });
 export type TRegisterDevice = z.input<typeof ZRegisterDevice>;
@@ -50,6 +54,8 @@ export function sealKeyMaterial(deviceId: string, version: number, k: z.output<t
     : { hmacSecretEnc: null, publicKeyPem: parsePublicKey(k.publicKeyPem!) };
 }
 
+export const CERT_NEEDS_GATEWAY = 'A TLS client certificate names a gateway (an ECDSA key), not a device with an HMAC secret';
+
 export type TDeviceInsert = z.output<typeof ZRegisterDevice> & { kind: string; material: { hmacSecretEnc: string | null; publicKeyPem: string | null } };
 
 /** Validates a registration and seals its key material: what insertDevice stores. */
@@ -62,6 +68,7 @@ export function prepareDevice(input: TRegisterDevice): TDeviceInsert {
   }
   const d = p.data;
   if (d.limitMin != null && d.limitMax != null && d.limitMin >= d.limitMax) throw new AppError('BAD_REQUEST', 'The lower limit must be below the upper limit', { limitMin: 'invalid' });
+  if (d.certFingerprint && d.key.hmacSecretHex) throw new AppError('BAD_REQUEST', CERT_NEEDS_GATEWAY, { certFingerprint: 'not a gateway' });
   const material = sealKeyMaterial(d.id, d.keyVersion, d.key);
   return { ...d, kind: material.hmacSecretEnc ? 'hmac' : 'ecdsa', material };
 }
@@ -75,18 +82,25 @@ export async function registerDevice(db: TDb, input: TRegisterDevice, actor: TAu
   return db.$transaction(async (tx) => insertDevice(tx, d, actor));
 }
 
-/** The ID and the sensors must not be taken: checked when a registration is requested and again when it is applied. */
-export async function assertDeviceFree(tx: TTx, id: string, sensors: readonly string[]): Promise<void> {
+/** The ID, the sensors and the certificate must not be taken: checked when a registration is requested and again when it is applied. */
+export async function assertDeviceFree(tx: TTx, id: string, sensors: readonly string[], certFingerprint: string | null = null): Promise<void> {
   if (await tx.device.findUnique({ where: { id }, select: { id: true } })) throw new AppError('CONFLICT', `Device ${id} is already registered`, { id: 'taken' });
   if (sensors.length) {
     const owned = await tx.deviceSensor.findMany({ where: { sensorId: { in: [...sensors] } }, select: { sensorId: true, deviceId: true } });
     if (owned.length) throw new AppError('CONFLICT', `Sensor ${owned[0].sensorId} already belongs to ${owned[0].deviceId}`, { sensors: 'taken' });
   }
+  if (certFingerprint) await assertCertificateFree(tx, certFingerprint);
+}
+
+/** One certificate names one device (devices_cert_fingerprint_key): refused with the device holding it. */
+export async function assertCertificateFree(tx: TTx, certFingerprint: string): Promise<void> {
+  const holder = await tx.device.findUnique({ where: { certFingerprint }, select: { id: true } });
+  if (holder) throw new AppError('CONFLICT', `The certificate ${certFingerprint.slice(0, 16)}… is already registered for device ${holder.id}`, { certFingerprint: 'taken' });
 }
 
 /** The registration inside the caller's transaction: the CLI's own, or an approved change request's. */
 export async function insertDevice(tx: TTx, d: TDeviceInsert, actor: TAuditActor, opts: { reason?: string } = {}) {
-  await assertDeviceFree(tx, d.id, d.sensors);
+  await assertDeviceFree(tx, d.id, d.sensors, d.certFingerprint);
   await tx.device.create({
     data: {
       id: d.id,
@@ -100,6 +114,7 @@ export async function insertDevice(tx: TTx, d: TDeviceInsert, actor: TAuditActor
       limitMax: d.limitMax ?? null,
       limitMinDurationS: d.limitMinDurationS,
       unit: d.unit ?? null,
+      certFingerprint: d.certFingerprint,
       keys: { create: { version: d.keyVersion, ...d.material } },
       sensors: { create: d.sensors.map((sensorId) => ({ sensorId })) },
       state: { create: {} },

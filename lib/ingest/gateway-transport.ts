@@ -55,10 +55,10 @@ export async function authenticateTransport(header: (name: string) => string | n
     if (!auth) return refused(401, 'token_missing', 'A bearer token with scope telemetry.ingest is required', { 'www-authenticate': 'Bearer realm="custos-gateway", error="invalid_request", error_description="A bearer token is required"' });
     try {
       const p = await verifyServiceToken(getDb(), auth, { sourceIp: address });
-      if (!p.permissions.has('telemetry.ingest' as never)) {
+      if (!p.permissions.has('telemetry.ingest')) {
         return refused(403, 'token_scope', 'The token does not carry scope telemetry.ingest', { 'www-authenticate': 'Bearer realm="custos-gateway", error="insufficient_scope", scope="telemetry.ingest"' });
       }
-      const bound = (p.service as { gatewayId?: string | null }).gatewayId;
+      const bound = p.service.gatewayId;
       if (!bound) return refused(403, 'token_unbound', `Service account ${p.service.accountId} is not bound to a gateway`);
       return { ok: true, identity: { gatewayId: bound, via: 'token', principal: p.id } };
     } catch (e) {
@@ -74,11 +74,10 @@ export async function authenticateTransport(header: (name: string) => string | n
   if (!presented) return refused(401, 'cert_missing', 'No client certificate was presented');
   const fp = certificateFingerprint(presented);
   if (!fp) return refused(401, 'cert_malformed', `${cfg.CUSTOS_GATEWAY_CERT_HEADER} is neither a PEM certificate nor a SHA-256 fingerprint`);
-  const lookup = (f: string) => (keys as unknown as { gatewayForCertFingerprint(fp: string): string | null }).gatewayForCertFingerprint(f);
-  let gatewayId = lookup(fp);
+  let gatewayId = keys.gatewayForCertFingerprint(fp);
   if (!gatewayId) {
     await keys.refreshIfNeeded(true);
-    gatewayId = lookup(fp);
+    gatewayId = keys.gatewayForCertFingerprint(fp);
   }
   if (!gatewayId) return refused(401, 'cert_unknown', `The client certificate (SHA-256 ${fp}) is not registered for any gateway`);
   return { ok: true, identity: { gatewayId, via: 'certificate', principal: null } };

@@ -13,6 +13,8 @@ export interface TDeviceConfig {
   limitMax: number | null;
   limitMinDurationS: number;
   unit: string | null;
+  /** SHA-256 (lowercase hex) of the gateway's TLS client certificate, DER; null when none is registered. */
+  certFingerprint: string | null;
 }
 
 /**
@@ -24,6 +26,7 @@ export class DeviceKeyStore {
   private devices = new Map<string, TDeviceConfig>();
   private hmac = new Map<string, Buffer>(); // `${deviceId}\u0000${version}`
   private gateways = new Map<string, { gatewayId: string; publicKey: KeyObject }>(); // sensorId → newest key
+  private byCertFingerprint = new Map<string, string>(); // certificate SHA-256 → device id
   private loadedAt = 0;
   private loading: Promise<void> | null = null;
 
@@ -52,6 +55,7 @@ export class DeviceKeyStore {
         limitMax: true,
         limitMinDurationS: true,
         unit: true,
+        certFingerprint: true,
         keys: { where: { retiredAt: null }, orderBy: { version: 'asc' }, select: { version: true, hmacSecretEnc: true, publicKeyPem: true } },
         sensors: { select: { sensorId: true } },
       },
@@ -59,9 +63,11 @@ export class DeviceKeyStore {
     const devices = new Map<string, TDeviceConfig>();
     const hmac = new Map<string, Buffer>();
     const gateways = new Map<string, { gatewayId: string; publicKey: KeyObject }>();
+    const byCertFingerprint = new Map<string, string>();
     for (const d of rows) {
       const { keys, sensors, ...cfg } = d;
       devices.set(d.id, cfg as TDeviceConfig);
+      if (d.certFingerprint) byCertFingerprint.set(d.certFingerprint, d.id);
       for (const k of keys) {
         if (k.hmacSecretEnc) hmac.set(`${d.id}\u0000${k.version}`, open(k.hmacSecretEnc, `device:${d.id}:${k.version}`));
       }
@@ -74,6 +80,7 @@ export class DeviceKeyStore {
     this.devices = devices;
     this.hmac = hmac;
     this.gateways = gateways;
+    this.byCertFingerprint = byCertFingerprint;
     this.loadedAt = Date.now();
   }
 
@@ -97,5 +104,19 @@ export class DeviceKeyStore {
     const g = this.gateways.get(sensorId);
     if (!g || this.devices.get(g.gatewayId)?.status !== 'active') return null;
     return g;
+  }
+
+  /**
+   * The gateway whose registered TLS client certificate has this SHA-256 (64 hex digits, any case,
+   * colons allowed, as a TLS terminator may write it), or null: unknown, not a 64-hex fingerprint,
+   * or the device is not an active ECDSA gateway.
+   */
+  gatewayForCertFingerprint(fp: string): string | null {
+    const hex = fp.trim().replace(/:/g, '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(hex)) return null;
+    const id = this.byCertFingerprint.get(hex);
+    if (!id) return null;
+    const d = this.devices.get(id);
+    return d && d.kind === 'ecdsa' && d.status === 'active' ? id : null;
   }
 }

@@ -2,7 +2,7 @@ import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleProof, merkleRoot, verifyProof, type TProofStep } from '@/lib/ingest/merkle';
-import { parseDeviceTime } from '@/lib/ingest/reading-rules';
+import { rfc3339UtcMicros } from '@/lib/ingest/rfc3339';
 import { storedValue, verifyInbound } from '@/lib/ingest/verify-inbound';
 
 export interface TInclusionProof {
@@ -36,6 +36,8 @@ type TStored = {
   unit: string | null;
   deviceTs: string;
   deviceTime: Date | null;
+  /** device_time at the microsecond it is stored with (a Date holds milliseconds). */
+  deviceTimeUtc: string | null;
   gatewaySeq: bigint | null;
 };
 
@@ -50,7 +52,6 @@ async function deriveFromRaw(db: TDb, row: TStored): Promise<TInclusionProof['de
   if (!v.ok) return { format: null, signature: `${v.rejected.reason}: ${v.rejected.detail}`, fields: [] };
   const r = v.reading;
   const value = storedValue(r.valueText);
-  const time = parseDeviceTime(r.deviceTs);
   const pairs: Array<[string, string | null, string | null]> = [
     ['device', row.deviceId, r.deviceId],
     ['sensor', row.sensorId, r.sensorId],
@@ -59,7 +60,7 @@ async function deriveFromRaw(db: TDb, row: TStored): Promise<TInclusionProof['de
     ['value', String(row.value), value === null ? null : String(value)],
     ['unit', row.unit, r.unit],
     ['device_ts', row.deviceTs, r.deviceTs],
-    ['device_time', row.deviceTime?.toISOString() ?? null, time?.toISOString() ?? null],
+    ['device_time', row.deviceTimeUtc, rfc3339UtcMicros(r.deviceTs)],
     ['gateway_seq', row.gatewaySeq?.toString() ?? null, r.gatewaySeq?.toString() ?? null],
   ];
   return { format: r.format, signature: 'valid', fields: pairs.map(([field, stored, derived]) => ({ field, stored, derived, equal: stored === derived })) };
@@ -83,7 +84,9 @@ export async function proveReading(db: TDb, telemetryId: bigint): Promise<TInclu
   const root = Buffer.from(batch.merkleRoot);
   const audit = await db.auditEvent.findUnique({ where: { chainId_seq: { chainId: batch.auditChainId, seq: batch.auditSeq } }, select: { canonical: true } });
   const recomputed = (await import('node:crypto')).createHash('sha256').update(row.raw, 'utf8').digest('hex');
-  const derived = await deriveFromRaw(db, row);
+  const [{ t: deviceTimeUtc }] = await db.$queryRaw<Array<{ t: string | null }>>`
+    SELECT to_char(device_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t FROM telemetry WHERE id = ${telemetryId}`;
+  const derived = await deriveFromRaw(db, { ...row, deviceTimeUtc });
   const fieldsMatch = derived.signature === 'valid' && derived.fields.every((f) => f.equal);
   const included = verifyProof(leaves[index], proof, root) && merkleRoot(leaves).equals(root) && recomputed === Buffer.from(row.rawSha256).toString('hex');
   const rootInAudit = Boolean(audit?.canonical.includes(`"merkleRoot":"${root.toString('hex')}"`));

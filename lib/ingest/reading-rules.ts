@@ -1,12 +1,15 @@
 // Pure rules applied to each accepted reading: clock checks (device time is stored as sent,
 // never rewritten) and the excursion state machine per device (11.10(f)(h)).
 
+import { parseRfc3339 } from '@/lib/ingest/rfc3339';
+
 export const SKEW_LIMIT_MS = 1000;
 export const LATE_AFTER_MS = 60_000;
 
+/** The device's instant (RFC 3339, milliseconds truncated); null when the text is not one. */
 export function parseDeviceTime(ts: string): Date | null {
-  const ms = Date.parse(ts);
-  return Number.isFinite(ms) ? new Date(ms) : null;
+  const r = parseRfc3339(ts);
+  return r.ok ? r.instant : null;
 }
 
 export function readingFlags(opts: { deviceTime: Date | null; receivedAt: Date; calibrationDue: Date | null; outOfLimits: boolean }): { flags: string[]; skewMs: number | null } {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JsonNumber } from '@/lib/ingest/json-value';
+import { parseRfc3339 } from '@/lib/ingest/rfc3339';
 
 // Shapes of the two signed telemetry formats, applied to the strict-JSON tree (numbers are
 // JsonNumber). They describe what the seed senders produce; a
@@ -20,11 +21,15 @@ const ZUtcIsoSeconds = z
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/, 'expected YYYY-MM-DDTHH:MM:SS+00:00')
   .refine(isCalendarInstant, 'not a calendar date and time');
 
-/** `datetime.now(timezone.utc).isoformat()`: microseconds are left out when they are zero. */
-const ZUtcIsoMicros = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/, 'expected YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00')
-  .refine(isCalendarInstant, 'not a calendar date and time');
+/**
+ * Seed 001 `ts_utc`: `datetime.now(timezone.utc).isoformat()` (microseconds left out when zero,
+ * `+00:00`) and any other RFC 3339 date-time a gateway sends (lib/ingest/rfc3339.ts). The text is
+ * kept as signed; the instant goes to device_time.
+ */
+const ZRfc3339 = z.string().superRefine((s, ctx) => {
+  const r = parseRfc3339(s);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: `not an RFC 3339 date-time: ${r.reason}` });
+});
 
 const MAX_INT63 = (1n << 63n) - 1n;
 
@@ -84,7 +89,7 @@ export const ZGatewayReading = z.strictObject({
   sensor_id: z.string().min(1).max(128),
   value: ZJsonNumber,
   unit: z.string().max(64),
-  ts_utc: ZUtcIsoMicros,
+  ts_utc: ZRfc3339,
 });
 export type TGatewayReading = z.infer<typeof ZGatewayReading>;
 

@@ -6,6 +6,7 @@ import { applyReadingRules } from '@/lib/ingest/apply-reading-rules';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
 import { parseDeviceTime, readingFlags, outOfLimits } from '@/lib/ingest/reading-rules';
+import { rfc3339UtcMicros } from '@/lib/ingest/rfc3339';
 import type { TAcceptedReading, TInbound, TRejected } from '@/lib/ingest/verify-inbound';
 
 export const INGEST_ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
@@ -146,7 +147,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
           value: r.value,
           unit: r.a.unit,
           device_ts: r.a.deviceTs,
-          device_time: r.deviceTime?.toISOString() ?? null,
+          device_time: rfc3339UtcMicros(r.a.deviceTs),
           skew_ms: r.skewMs,
           flags: r.flags,
           source: r.a.inbound.source,

@@ -38,6 +38,7 @@ export const ACTION_ACCESS: Record<string, TAccess> = {
   'app/admin/backups/actions.ts#requestRestoreAction': { who: 'change-kind', kind: 'backup.restore' },
   'app/admin/devices/actions.ts#requestDeviceRegistrationAction': { who: 'change-kind', kind: 'device.register' },
   'app/admin/devices/actions.ts#requestKeyRotationAction': { who: 'change-kind', kind: 'device.rotate_key' },
+  'app/admin/devices/actions.ts#requestCertificateAction': { who: 'change-kind', kind: 'device.set_certificate' },
   'app/admin/broker/actions.ts#requestBrokerChangeAction': { who: 'change-kind', kind: 'broker.apply' },
   'app/account/training/actions.ts#completeTrainingAction': { who: 'signed-in' },
   'app/admin/site/actions.ts#goLiveAction': needs('site.commission'),

@@ -30,6 +30,10 @@ export const PERMISSIONS = [
   'devices.read',
   'devices.manage',
   'telemetry.read',
+  // Send telemetry to the HTTP gateway endpoint (POST /api/ingest/gateway) with a service token.
+  // Granted to no built-in role and to no role at all: a service account bound to one gateway
+  // holds it (lib/service-accounts/scopes.ts, service_accounts.gateway_id).
+  'telemetry.ingest',
   'quarantine.read',
   'quarantine.manage',
   'broker.read',
@@ -47,6 +51,13 @@ export const PERMISSIONS = [
 ] as const;
 
 export type TPermission = (typeof PERMISSIONS)[number];
+
+/** Permissions only a service account holds (a machine's act); no role may be granted them. */
+export const SERVICE_ONLY_PERMISSIONS: readonly TPermission[] = ['telemetry.ingest'];
+
+export function isServiceOnly(p: string): boolean {
+  return (SERVICE_ONLY_PERMISSIONS as readonly string[]).includes(p);
+}
 
 export function isPermission(value: string): value is TPermission {
   return (PERMISSIONS as readonly string[]).includes(value);

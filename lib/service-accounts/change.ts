@@ -3,7 +3,7 @@ import { SYSTEM_CHANGE_CONTROL } from '@/lib/audit/events';
 import { stateHash } from '@/lib/change-requests/target-state';
 import type { TTx } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
-import type { TServiceAccountKind } from '@/lib/service-accounts/payloads';
+import { gatewayBindingError, type TServiceAccountKind } from '@/lib/service-accounts/payloads';
 
 // What a service account change request is decided against (hashed at submission and again
 // when applied, lib/change-requests/target-state.ts) and what approving it does.
@@ -17,6 +17,8 @@ export interface TServiceAccountState {
   maxTokenLifetimeS: number;
   allowedNetworks: string[];
   keys: Array<{ kid: string; fingerprint: string; retired: boolean }>;
+  /** Present only when bound, so the state (and hash) of an account without a gateway is as before. */
+  gatewayId?: string;
 }
 
 export async function serviceAccountState(tx: TTx, id: string): Promise<TServiceAccountState | null> {
@@ -30,6 +32,7 @@ export async function serviceAccountState(tx: TTx, id: string): Promise<TService
       scopes: true,
       maxTokenLifetimeS: true,
       allowedNetworks: true,
+      gatewayId: true,
       keys: { select: { kid: true, fingerprint: true, retiredAt: true }, orderBy: { kid: 'asc' } },
     },
   });
@@ -43,7 +46,22 @@ export async function serviceAccountState(tx: TTx, id: string): Promise<TService
     maxTokenLifetimeS: a.maxTokenLifetimeS,
     allowedNetworks: [...a.allowedNetworks].sort(),
     keys: a.keys.map((k) => ({ kid: k.kid, fingerprint: k.fingerprint, retired: k.retiredAt !== null })),
+    ...(a.gatewayId ? { gatewayId: a.gatewayId } : {}),
   };
+}
+
+/**
+ * The gateway an account is bound to must be a registered ECDSA gateway (seed 001) with a key,
+ * not retired; the binding rule itself is gatewayBindingError. Returns the refusal in words.
+ */
+async function gatewayRefusal(tx: TTx, scopes: readonly string[], gatewayId: string | null): Promise<string | null> {
+  const rule = gatewayBindingError(scopes, gatewayId);
+  if (rule || !gatewayId) return rule;
+  const d = await tx.device.findUnique({ where: { id: gatewayId }, select: { kind: true, status: true, keys: { where: { publicKeyPem: { not: null }, retiredAt: null }, select: { version: true }, take: 1 } } });
+  if (!d) return `Unknown gateway ${gatewayId}`;
+  if (d.kind !== 'ecdsa' || d.keys.length === 0) return `Device ${gatewayId} is not a gateway with an ECDSA key (seed 001)`;
+  if (d.status === 'retired') return `Gateway ${gatewayId} is retired`;
+  return null;
 }
 
 type TKey = { kid: string; publicKeyPem: string; fingerprint: string };
@@ -58,6 +76,8 @@ export async function prepareServiceAccountRequest(
     const id = String(p.id);
     if (await tx.serviceAccount.findUnique({ where: { id }, select: { id: true } })) throw new AppError('CONFLICT', `A service account ${id} exists`, { id: 'taken' });
     await activeOwner(tx, String(p.ownerEmployeeId));
+    const refusal = await gatewayRefusal(tx, p.scopes as string[], (p.gatewayId as string | null) ?? null);
+    if (refusal) throw new AppError('BAD_REQUEST', refusal, { gatewayId: 'invalid' });
     return { before: null, label: `new service account ${id}` };
   }
   const s = await serviceAccountState(tx, String(p.accountId));
@@ -69,7 +89,14 @@ export async function prepareServiceAccountRequest(
       if (!s.keys.some((k) => k.kid === kid && !k.retired)) throw new AppError('BAD_REQUEST', `No active key ${kid} to retire`, { retireKids: 'unknown' });
     }
   }
-  if (kind === 'service_account.update_scopes' && JSON.stringify(s.scopes) === JSON.stringify(p.scopes)) throw new AppError('CONFLICT', 'These are the account\'s scopes already');
+  if (kind === 'service_account.update_scopes') {
+    // The request names the gateway the account will have, so the approver sees it.
+    if (p.gatewayId === undefined) p.gatewayId = s.gatewayId ?? null;
+    const gatewayId = (p.gatewayId as string | null) ?? null;
+    if (JSON.stringify(s.scopes) === JSON.stringify(p.scopes) && gatewayId === (s.gatewayId ?? null)) throw new AppError('CONFLICT', 'These are the account\'s scopes and gateway already');
+    const refusal = await gatewayRefusal(tx, p.scopes as string[], gatewayId);
+    if (refusal) throw new AppError('BAD_REQUEST', refusal, { gatewayId: 'invalid' });
+  }
   if (kind === 'service_account.disable' && s.status === 'disabled') throw new AppError('CONFLICT', 'This service account is already disabled');
   return { before: s, label: `service account ${s.id}` };
 }
@@ -101,6 +128,9 @@ export async function applyServiceAccountChange(
       return { ok: false, reason: (e as Error).message };
     }
     const key = p.key as TKey;
+    const gatewayId = (p.gatewayId as string | null | undefined) ?? null;
+    const refusal = await gatewayRefusal(tx, p.scopes as string[], gatewayId);
+    if (refusal) return { ok: false, reason: refusal };
     await tx.serviceAccount.create({
       data: {
         id,
@@ -109,11 +139,12 @@ export async function applyServiceAccountChange(
         scopes: p.scopes as string[],
         maxTokenLifetimeS: Number(p.maxTokenLifetimeS),
         allowedNetworks: p.allowedNetworks as string[],
+        gatewayId,
         keys: { create: { kid: key.kid, publicKeyPem: key.publicKeyPem, fingerprint: key.fingerprint } },
       },
       select: { id: true },
     });
-    const effect = { accountId: id, scopes: p.scopes, maxTokenLifetimeS: p.maxTokenLifetimeS, allowedNetworks: p.allowedNetworks, kid: key.kid, fingerprint: key.fingerprint };
+    const effect = { accountId: id, scopes: p.scopes, maxTokenLifetimeS: p.maxTokenLifetimeS, allowedNetworks: p.allowedNetworks, gatewayId, kid: key.kid, fingerprint: key.fingerprint };
     await audit(tx, 'service_account.create', id, null, effect, reason);
     return { ok: true, effect };
   }
@@ -131,14 +162,17 @@ export async function applyServiceAccountChange(
     if (retire.length) await tx.serviceAccountKey.updateMany({ where: { accountId: id, kid: { in: retire }, retiredAt: null }, data: { retiredAt: now } });
     effect = { accountId: id, kid: key.kid, fingerprint: key.fingerprint, retired: retire };
   } else if (kind === 'service_account.update_scopes') {
-    effect = { accountId: id, scopes: p.scopes };
+    const gatewayId = p.gatewayId === undefined ? (s.gatewayId ?? null) : ((p.gatewayId as string | null) ?? null);
+    const refusal = await gatewayRefusal(tx, p.scopes as string[], gatewayId);
+    if (refusal) return { ok: false, reason: refusal };
+    effect = { accountId: id, scopes: p.scopes, gatewayId };
   } else {
     effect = { accountId: id, status: 'disabled' };
   }
   if (kind !== 'service_account.rotate_key') {
     await tx.serviceAccount.update({
       where: { id },
-      data: kind === 'service_account.update_scopes' ? { scopes: p.scopes as string[], updatedAt: now } : { status: 'disabled', updatedAt: now },
+      data: kind === 'service_account.update_scopes' ? { scopes: p.scopes as string[], gatewayId: effect.gatewayId as string | null, updatedAt: now } : { status: 'disabled', updatedAt: now },
       select: { id: true },
     });
   } else await tx.serviceAccount.update({ where: { id }, data: { updatedAt: now }, select: { id: true } });

@@ -10,6 +10,8 @@ export interface TServiceAccountView {
   scopes: string[];
   maxTokenLifetimeS: number;
   allowedNetworks: string[];
+  /** The gateway it sends telemetry for (scope telemetry.ingest), else null. */
+  gatewayId: string | null;
   createdAt: string;
   keys: Array<{ kid: string; fingerprint: string; createdAt: string; retiredAt: string | null; lastUsedAt: string | null }>;
   pendingRequests: number;
@@ -38,6 +40,7 @@ export async function listServiceAccounts(db: TDb, user: TCurrentUser): Promise<
       scopes: [...r.scopes].sort(),
       maxTokenLifetimeS: r.maxTokenLifetimeS,
       allowedNetworks: r.allowedNetworks,
+      gatewayId: r.gatewayId,
       createdAt: r.createdAt.toISOString(),
       keys: r.keys.map((k) => ({
         kid: k.kid,
@@ -49,4 +52,10 @@ export async function listServiceAccounts(db: TDb, user: TCurrentUser): Promise<
       pendingRequests: pendingFor(r.id),
     };
   });
+}
+
+/** The gateways (ECDSA devices, not retired) an account holding telemetry.ingest may be bound to. */
+export async function listGatewayChoices(db: TDb, user: TCurrentUser): Promise<Array<{ id: string; description: string }>> {
+  requirePermission(user, 'service_accounts.read');
+  return db.device.findMany({ where: { kind: 'ecdsa', status: { not: 'retired' } }, orderBy: { id: 'asc' }, select: { id: true, description: true } });
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parsePublicKey } from '@/lib/devices/register-device';
+import { ZRegisterDevice, parsePublicKey } from '@/lib/devices/register-device';
 import { publicKeyFingerprint } from '@/lib/devices/key-request';
 import { isAppError } from '@/lib/errors/app-error';
 import { SERVICE_SCOPES, isServiceScope } from '@/lib/service-accounts/scopes';
@@ -53,22 +53,44 @@ export const ZNetworks = z
 
 export const ZMaxLifetime = z.coerce.number().int().min(60, 'At least 60 s').max(86_400, 'At most 24 h');
 
+/** The scope that sends telemetry for one gateway; an account holds it only bound to that gateway. */
+export const GATEWAY_SCOPE = 'telemetry.ingest';
+
+/** '' or null: no gateway. */
+const ZGatewayId = z.preprocess((v) => (v === '' ? null : v), ZRegisterDevice.shape.id.nullish());
+
+/** The rule the database also holds (service_accounts_gateway_binding), in words. */
+export function gatewayBindingError(scopes: readonly string[], gatewayId: string | null | undefined): string | null {
+  const ingests = scopes.includes(GATEWAY_SCOPE);
+  if (ingests && !gatewayId) return `A service account holding ${GATEWAY_SCOPE} must be bound to the one gateway it sends for (gatewayId)`;
+  if (!ingests && gatewayId) return `Only a service account holding ${GATEWAY_SCOPE} is bound to a gateway`;
+  return null;
+}
+
 export const SERVICE_ACCOUNT_PAYLOADS = {
-  'service_account.create': z.object({
-    id: ZServiceAccountId,
-    name: z.string().trim().min(1, 'Name is required').max(200),
-    ownerEmployeeId: z.string().trim().min(1, 'The owner (a person) is required').max(64),
-    scopes: ZScopes,
-    maxTokenLifetimeS: ZMaxLifetime.default(300),
-    allowedNetworks: ZNetworks,
-    key: ZServiceKey,
-  }),
+  'service_account.create': z
+    .object({
+      id: ZServiceAccountId,
+      name: z.string().trim().min(1, 'Name is required').max(200),
+      ownerEmployeeId: z.string().trim().min(1, 'The owner (a person) is required').max(64),
+      scopes: ZScopes,
+      maxTokenLifetimeS: ZMaxLifetime.default(300),
+      allowedNetworks: ZNetworks,
+      gatewayId: ZGatewayId.transform((v) => v ?? null),
+      key: ZServiceKey,
+    })
+    .superRefine((p, ctx) => {
+      const e = gatewayBindingError(p.scopes, p.gatewayId);
+      if (e) ctx.addIssue({ code: 'custom', message: e, path: ['gatewayId'] });
+    }),
   'service_account.rotate_key': z.object({
     accountId: ZServiceAccountId,
     key: ZServiceKey,
     retireKids: z.array(ZKid).max(20).default([]).transform((l) => [...new Set(l)].sort()),
   }),
-  'service_account.update_scopes': z.object({ accountId: ZServiceAccountId, scopes: ZScopes }),
+  // scopes: the whole list after the change; gatewayId: left out keeps the account's gateway, null
+  // unbinds it. The request carries the gateway the account will have (request-change sets it).
+  'service_account.update_scopes': z.object({ accountId: ZServiceAccountId, scopes: ZScopes, gatewayId: ZGatewayId }),
   'service_account.disable': z.object({ accountId: ZServiceAccountId }),
 } as const;
 

@@ -23,6 +23,22 @@ async function keyFrom(f: Record<string, unknown>) {
   }
 }
 
+/** --cert-file PEM or --cert-fingerprint HEX (normalized by the service); neither: none. */
+async function certFrom(f: Record<string, unknown>): Promise<string | null> {
+  const file = f['cert-file'] as string | undefined;
+  const hex = f['cert-fingerprint'] as string | undefined;
+  if (file && hex) throw new UsageError('give at most one of --cert-file PEM or --cert-fingerprint HEX');
+  if (hex) return hex;
+  if (!file) return null;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --cert-file: ${(e as Error).message}`);
+  }
+}
+
+const CERT_FLAGS = { 'cert-file': { type: 'string' }, 'cert-fingerprint': { type: 'string' } } as const;
+
 const KEY_FLAGS = { 'hmac-secret-hex': { type: 'string' }, 'ecdsa-public-key-file': { type: 'string' } } as const;
 
 export async function devicesCommand(verb: string | undefined, rest: string[]): Promise<number> {
@@ -45,10 +61,12 @@ export async function devicesCommand(verb: string | undefined, rest: string[]): 
         'limit-max': { type: 'string' },
         'limit-duration': { type: 'string' },
         unit: { type: 'string' },
+        ...CERT_FLAGS,
       },
       ['as', 'id'],
     );
     const key = await keyFrom(f);
+    const certFingerprint = await certFrom(f);
     const num = (v: unknown) => (v === undefined ? undefined : Number(v));
     return withDb(async (db) => {
       const { result } = await changeAsPerson(db, f, {
@@ -68,6 +86,7 @@ export async function devicesCommand(verb: string | undefined, rest: string[]): 
           limitMax: num(f['limit-max']) ?? null,
           limitMinDurationS: num(f['limit-duration']) ?? 0,
           unit: (f.unit as string | undefined) ?? null,
+          certFingerprint,
         },
       });
       const out = { json: Boolean(f.json) };
@@ -96,6 +115,26 @@ export async function devicesCommand(verb: string | undefined, rest: string[]): 
       }
       const now = await deviceNow(db, String(f.id));
       print(out, { id: f.id, version: now.keyVersion, changeRequest: result.number, applied: true }, `device ${String(f.id)} now signs with key version ${now.keyVersion} (older versions stay verifiable)`);
+      return 0;
+    });
+  }
+  if (verb === 'set-certificate') {
+    const f = parseFlags(rest, { ...PERSON_FLAGS, reason: { type: 'string' }, id: { type: 'string' }, ...CERT_FLAGS, clear: { type: 'boolean' } }, ['as', 'id']);
+    const certFingerprint = await certFrom(f);
+    if (Boolean(certFingerprint) === Boolean(f.clear)) throw new UsageError('give exactly one of --cert-file PEM, --cert-fingerprint HEX or --clear');
+    return withDb(async (db) => {
+      const { result } = await changeAsPerson(db, f, {
+        kind: 'device.set_certificate',
+        reason: (f.reason as string | undefined) ?? `TLS client certificate of gateway ${String(f.id)} ${f.clear ? 'removed' : 'set'} from the command line`,
+        payload: { deviceId: f.id, certFingerprint },
+      });
+      const out = { json: Boolean(f.json) };
+      if (!result.applied) {
+        print(out, { id: f.id, changeRequest: result.number, applied: false }, `filed change request ${result.number}: ${result.requiredApprovals} other person(s) must approve`);
+        return 0;
+      }
+      const d = await db.device.findUnique({ where: { id: String(f.id) }, select: { certFingerprint: true } });
+      print(out, { id: f.id, certFingerprint: d?.certFingerprint ?? null, changeRequest: result.number, applied: true }, `gateway ${String(f.id)}: certificate ${d?.certFingerprint ?? 'removed'} (${result.number})`);
       return 0;
     });
   }

@@ -7,7 +7,7 @@ import { requestChange } from '@/lib/change-requests/request-change';
 import { getDb } from '@/lib/db/client';
 import { isAppError } from '@/lib/errors/app-error';
 
-// Device registration and key rotation are requested, not made: a key grants the power to
+// Device registration, key rotation and gateway certificates are requested, not made: a key grants the power to
 // create records, so two other people approve (lib/change-requests/kinds.ts). The HMAC secret
 // is sealed by the service before it reaches the payload, and it is never sent back here.
 
@@ -85,10 +85,16 @@ export async function requestDeviceRegistrationAction(_prev: TDeviceRequestState
       limitMax: optional(form, 'limitMax'),
       limitMinDurationS: optional(form, 'limitMinDurationS') ?? 0,
       unit: optional(form, 'unit'),
+      certFingerprint: optional(form, 'certFingerprint'),
     },
   });
 }
 
 export async function requestKeyRotationAction(_prev: TDeviceRequestState, form: FormData): Promise<TDeviceRequestState> {
   return submit(form, { kind: 'device.rotate_key', reason: text(form, 'reason'), payload: { deviceId: text(form, 'deviceId'), key: keyFrom(form) } });
+}
+
+/** Sets or removes a gateway's TLS client certificate (empty: remove). */
+export async function requestCertificateAction(_prev: TDeviceRequestState, form: FormData): Promise<TDeviceRequestState> {
+  return submit(form, { kind: 'device.set_certificate', reason: text(form, 'reason'), payload: { deviceId: text(form, 'deviceId'), certFingerprint: optional(form, 'certFingerprint') } });
 }

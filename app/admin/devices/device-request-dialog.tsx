@@ -7,13 +7,17 @@ import { Field } from '@/components/ui/field';
 import { Modal } from '@/components/ui/modal';
 import { Select } from '@/components/ui/select';
 import { Textarea } from '@/components/ui/textarea';
-import { requestDeviceRegistrationAction, requestKeyRotationAction, type TDeviceRequestState } from './actions';
+import { requestCertificateAction, requestDeviceRegistrationAction, requestKeyRotationAction, type TDeviceRequestState } from './actions';
 import { useDialogTrigger } from '@/components/ui/use-dialog-trigger';
 
 export type TDeviceRequestDialogProps =
   | { mode: 'register'; approvals: number }
   /** Rotation keeps the device's key kind. */
-  | { mode: 'rotate'; approvals: number; deviceId: string; keyKind: 'hmac' | 'ecdsa' };
+  | { mode: 'rotate'; approvals: number; deviceId: string; keyKind: 'hmac' | 'ecdsa' }
+  /** A gateway's TLS client certificate (set, replace, or remove with an empty field). */
+  | { mode: 'certificate'; approvals: number; deviceId: string; current: string | null };
+
+const CERT_HINT = 'The PEM certificate (-----BEGIN CERTIFICATE-----), or its SHA-256 fingerprint as 64 hex digits (colons allowed)';
 
 const KEY_KINDS = [
   { value: 'hmac', label: 'HMAC secret (device)' },
@@ -29,7 +33,7 @@ export function DeviceRequestDialog(props: TDeviceRequestDialogProps) {
   return (
     <>
       <Button ref={trigger} variant={props.mode === 'register' ? 'primary' : 'secondary'} onClick={show} aria-haspopup="dialog">
-        {props.mode === 'register' ? 'Register device' : 'Rotate key'}
+        {props.mode === 'register' ? 'Register device' : props.mode === 'rotate' ? 'Rotate key' : 'Set certificate'}
       </Button>
       {open && (
         <div className="text-left">
@@ -41,6 +45,70 @@ export function DeviceRequestDialog(props: TDeviceRequestDialogProps) {
 }
 
 function DeviceRequestModal(props: TDeviceRequestDialogProps & { onClose: () => void }) {
+  if (props.mode === 'certificate') return <CertificateModal {...props} />;
+  return <KeyModal {...props} />;
+}
+
+function fieldErrorsOf(state: TDeviceRequestState, alertId: string) {
+  // The service's message is shown once at the top; a field it names points to it, or shows
+  // its own message when that says more.
+  return (name: string) => {
+    const msg = state.fieldErrors?.[name];
+    if (!msg) return {};
+    if (msg === state.error || !/\s/.test(msg)) return { 'aria-invalid': true as const, 'aria-describedby': alertId };
+    return { error: msg };
+  };
+}
+
+function CertificateModal(props: Extract<TDeviceRequestDialogProps, { mode: 'certificate' }> & { onClose: () => void }) {
+  const [state, formAction, pending] = useActionState<TDeviceRequestState, FormData>(requestCertificateAction, {});
+  const noteId = useId();
+  const alertId = useId();
+  const err = fieldErrorsOf(state, alertId);
+  return (
+    <Modal
+      title={`Request: TLS client certificate of ${props.deviceId}`}
+      subtitle="With CUSTOS_GATEWAY_AUTH=mtls-header, only a request carrying this certificate is accepted for the gateway."
+      describedBy={noteId}
+      onClose={props.onClose}
+      busy={pending}
+    >
+      <form action={formAction} className="grid gap-3" noValidate>
+        <p id={noteId} className="rounded-md bg-slate-50 px-3 py-2 text-xs text-slate-700">
+          Nothing changes now. This submits a change request that {props.approvals === 1 ? 'another person' : `${props.approvals} other people`} must approve with an
+          electronic signature. Only the certificate&apos;s SHA-256 is stored. {props.current ? 'Leave the field empty to remove the current certificate.' : ''}
+        </p>
+        {state.error && (
+          <Alert tone="danger" id={alertId}>
+            {state.error}
+          </Alert>
+        )}
+        <input type="hidden" name="deviceId" value={props.deviceId} />
+        <Textarea
+          name="certFingerprint"
+          label="Certificate"
+          rows={5}
+          spellCheck={false}
+          defaultValue={state.values?.certFingerprint ?? ''}
+          hint={CERT_HINT}
+          className="[&_textarea]:font-mono [&_textarea]:text-xs"
+          {...err('certFingerprint')}
+        />
+        <Textarea label="Reason for this change" name="reason" required rows={2} maxLength={2000} hint="Recorded in the audit trail with the request." defaultValue={state.values?.reason ?? ''} {...err('reason')} />
+        <div className="flex items-center justify-end gap-2 border-t border-slate-200 pt-3">
+          <Button variant="secondary" onClick={props.onClose} disabled={pending}>
+            Cancel
+          </Button>
+          <Button type="submit" disabled={pending}>
+            {pending ? 'Submitting…' : 'Submit request'}
+          </Button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function KeyModal(props: Exclude<TDeviceRequestDialogProps, { mode: 'certificate' }> & { onClose: () => void }) {
   const register = props.mode === 'register';
   const [state, formAction, pending] = useActionState<TDeviceRequestState, FormData>(register ? requestDeviceRegistrationAction : requestKeyRotationAction, {});
   const [keyKind, setKeyKind] = useState<string>(register ? 'hmac' : props.keyKind);
@@ -48,14 +116,7 @@ function DeviceRequestModal(props: TDeviceRequestDialogProps & { onClose: () => 
   const noteId = useId();
   const alertId = useId();
   const v = (name: string, fallback = '') => state.values?.[name] ?? fallback;
-  // The service's message is shown once at the top; a field it names points to it, or shows
-  // its own message when that says more.
-  const err = (name: string) => {
-    const msg = state.fieldErrors?.[name];
-    if (!msg) return {};
-    if (msg === state.error || !/\s/.test(msg)) return { 'aria-invalid': true as const, 'aria-describedby': alertId };
-    return { error: msg };
-  };
+  const err = fieldErrorsOf(state, alertId);
   const grid = 'grid gap-3 sm:grid-cols-2';
 
   return (
@@ -147,6 +208,18 @@ function DeviceRequestModal(props: TDeviceRequestDialogProps & { onClose: () => 
               />
             </div>
             <Field name="description" label="Description" defaultValue={v('description')} autoComplete="off" hint="e.g. Fridge 3, warehouse B" {...err('description')} />
+            {keyKind === 'ecdsa' && (
+              <Textarea
+                name="certFingerprint"
+                label="TLS client certificate (optional)"
+                rows={3}
+                spellCheck={false}
+                defaultValue={v('certFingerprint')}
+                hint={`Gateway only. ${CERT_HINT}`}
+                className="[&_textarea]:font-mono [&_textarea]:text-xs"
+                {...err('certFingerprint')}
+              />
+            )}
           </>
         )}
         <Textarea label="Reason for this change" name="reason" required rows={2} maxLength={2000} hint="Recorded in the audit trail with the request." defaultValue={v('reason')} {...err('reason')} />

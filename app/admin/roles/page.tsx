@@ -6,7 +6,7 @@ import { requirePageUser } from '@/lib/auth/require-user';
 import { requestDialogContext } from '@/lib/change-requests/dialog-context';
 import { baseApprovals } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
-import { PERMISSIONS } from '@/lib/rbac/permissions';
+import { PERMISSIONS, isServiceOnly } from '@/lib/rbac/permissions';
 import { listRoles } from '@/lib/rbac/list-roles';
 import { can } from '@/lib/rbac/require-permission';
 import { RequestChangeDialog } from '@/app/change-requests/request-change-dialog';
@@ -15,11 +15,13 @@ import { NotPermitted } from '../not-permitted';
 export const metadata: Metadata = { title: 'Roles' };
 export const dynamic = 'force-dynamic';
 
-const PERMISSION_OPTIONS = PERMISSIONS.map((p) => ({ value: p, label: p }));
+// Service-only permissions (telemetry.ingest) are never a role's.
+const ROLE_PERMISSIONS = PERMISSIONS.filter((p) => !isServiceOnly(p));
+const PERMISSION_OPTIONS = ROLE_PERMISSIONS.map((p) => ({ value: p, label: p }));
 
 /** Permissions grouped by resource, in the order of lib/rbac/permissions.ts. */
 const GROUPS: Array<[string, string[]]> = [];
-for (const p of PERMISSIONS) {
+for (const p of ROLE_PERMISSIONS) {
   const g = p.split('.')[0];
   const last = GROUPS.at(-1);
   if (last?.[0] === g) last[1].push(p);

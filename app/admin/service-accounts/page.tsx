@@ -11,7 +11,7 @@ import { requestDialogContext } from '@/lib/change-requests/dialog-context';
 import { baseApprovals } from '@/lib/change-requests/kinds';
 import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
-import { listServiceAccounts } from '@/lib/service-accounts/list-service-accounts';
+import { listGatewayChoices, listServiceAccounts } from '@/lib/service-accounts/list-service-accounts';
 import { SERVICE_SCOPES } from '@/lib/service-accounts/scopes';
 import { RequestChangeDialog, type TRequestField } from '@/app/change-requests/request-change-dialog';
 import { NotPermitted } from '../not-permitted';
@@ -30,6 +30,15 @@ export default async function ServiceAccountsPage() {
   const user = await requirePageUser('/admin/service-accounts');
   if (!can(user, 'service_accounts.read')) return <NotPermitted title="Service accounts" permission="service_accounts.read" />;
   const accounts = await listServiceAccounts(getDb(), user);
+  const gatewayOptions = (await listGatewayChoices(getDb(), user)).map((g) => ({ value: g.id, label: g.description ? `${g.id} — ${g.description}` : g.id }));
+  const gatewayField = (current: string | null = null): TRequestField => ({
+    type: 'select',
+    name: 'gatewayId',
+    label: 'Gateway (only with telemetry.ingest)',
+    options: gatewayOptions,
+    placeholder: 'None',
+    defaultValue: current ?? '',
+  });
   const manage = can(user, 'service_accounts.manage');
   const { commission } = await requestDialogContext(getDb(), user);
   const noManage = 'Requires the permission service_accounts.manage';
@@ -41,7 +50,8 @@ export default async function ServiceAccountsPage() {
           <>
             Integration identities for /api/v1: each proves itself with ES256 tokens (iss = its ID, aud = {apiAudience()}) signed by one of its keys. Scopes are
             permissions a person&apos;s role could hold, never a signing meaning or an administrative one (21 CFR 11.200: a service cannot sign). Creating,
-            re-keying, re-scoping and disabling are change requests one other person approves.{' '}
+            re-keying, re-scoping and disabling are change requests one other person approves. An account holding telemetry.ingest sends readings for exactly one
+            gateway.{' '}
             <Link className="font-medium text-accent-800 underline underline-offset-2" href="/admin/service-accounts/api">
               API reference
             </Link>
@@ -63,6 +73,7 @@ export default async function ServiceAccountsPage() {
                 { type: 'checkboxes', name: 'scopes', label: 'Scopes', options: SCOPE_OPTIONS },
                 { type: 'text', name: 'maxTokenLifetimeS', label: 'Max token lifetime (s)', defaultValue: '300', hint: '60–86400; exp − iat may not exceed it' },
                 { type: 'text', name: 'allowedNetworks', label: 'Allowed source networks (optional)', hint: 'IP addresses or CIDRs, separated by spaces or commas; empty: any' },
+                gatewayField(),
                 ...KEY_FIELDS,
               ]}
             />
@@ -120,7 +131,7 @@ export default async function ServiceAccountsPage() {
                       hidden={{ accountId: a.id }}
                       approvals={baseApprovals('service_account.update_scopes')}
                       commission={commission ?? undefined}
-                      fields={[{ type: 'checkboxes', name: 'scopes', label: 'Scopes', options: SCOPE_OPTIONS, defaultValue: a.scopes }]}
+                      fields={[{ type: 'checkboxes', name: 'scopes', label: 'Scopes', options: SCOPE_OPTIONS, defaultValue: a.scopes }, gatewayField(a.gatewayId)]}
                     />
                     {a.status === 'active' && (
                       <RequestChangeDialog
@@ -147,6 +158,16 @@ export default async function ServiceAccountsPage() {
               <dd className="font-mono text-xs">{a.scopes.join(' ')}</dd>
               <dt className="text-slate-600">Max token lifetime</dt>
               <dd className="tabular-nums">{a.maxTokenLifetimeS} s</dd>
+              <dt className="text-slate-600">Gateway</dt>
+              <dd>
+                {a.gatewayId ? (
+                  <Link className="font-mono text-xs text-accent-800 underline underline-offset-2" href={`/admin/devices/${encodeURIComponent(a.gatewayId)}`}>
+                    {a.gatewayId}
+                  </Link>
+                ) : (
+                  <span className="text-slate-500">none</span>
+                )}
+              </dd>
               <dt className="text-slate-600">Source networks</dt>
               <dd className="font-mono text-xs">{a.allowedNetworks.length ? a.allowedNetworks.join(' ') : 'any'}</dd>
               <dt className="text-slate-600">Created</dt>

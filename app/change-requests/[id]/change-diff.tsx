@@ -103,6 +103,7 @@ export function diffRows(kind: string, before: Record<string, unknown> | null, p
         { field: 'Expected interval', before: null, after: payload.expectedIntervalS == null ? null : `${String(payload.expectedIntervalS)} s` },
         { field: 'Limits', before: null, after: limitsText(payload) },
         { field: 'Description', before: null, after: str(payload.description) },
+        ...(payload.certFingerprint ? [certRow(null, payload.certFingerprint)] : []),
       ];
     case 'device.rotate_key': {
       const versions = strings(b.keyVersions);
@@ -112,6 +113,8 @@ export function diffRows(kind: string, before: Record<string, unknown> | null, p
         deviceKeyRow(payload.key),
       ];
     }
+    case 'device.set_certificate':
+      return [certRow(b.certFingerprint, payload.certFingerprint)];
     case 'broker.apply':
       return brokerDiffRows(payload);
     default:
@@ -124,6 +127,11 @@ function deviceKeyRow(key: unknown): TDiffRow {
   const k = (key ?? {}) as { kind?: string; fingerprint?: string };
   const kind = k.kind === 'hmac' ? 'HMAC secret (sealed)' : k.kind === 'ecdsa' ? 'ECDSA P-256 public key' : 'Key';
   return { field: 'Key', before: null, after: `${kind} · ${k.fingerprint ?? 'no fingerprint'}`, note: 'Fingerprint: the first 16 hex digits of the SHA-256 of the key' };
+}
+
+/** The whole SHA-256: the approver compares it with the certificate's (openssl x509 -fingerprint -sha256). */
+function certRow(before: unknown, after: unknown): TDiffRow {
+  return { field: 'Certificate (SHA-256)', before: str(before), after: str(after) ?? 'none (removed)', note: 'SHA-256 of the certificate\'s DER, lowercase hex' };
 }
 
 function limitsText(p: Record<string, unknown>): string | null {

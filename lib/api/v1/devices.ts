@@ -35,6 +35,7 @@ export async function listDevicesPage(db: TDb, user: TCurrentUser, query: Record
       limitMin: true,
       limitMax: true,
       calibrationDue: true,
+      certFingerprint: true,
       sensors: { orderBy: { sensorId: 'asc' }, select: { sensorId: true } },
       state: { select: { lastReadingAt: true } },
     },
@@ -52,6 +53,7 @@ export async function listDevicesPage(db: TDb, user: TCurrentUser, query: Record
       calibrationDue: d.calibrationDue ? d.calibrationDue.toISOString().slice(0, 10) : null,
       sensors: d.sensors.map((s) => s.sensorId),
       lastReadingAt: d.state?.lastReadingAt?.toISOString() ?? null,
+      certFingerprint: d.certFingerprint,
     })),
     nextCursor: rows.length > q.limit ? Buffer.from(page.at(-1)!.id).toString('base64url') : null,
   };

@@ -147,6 +147,11 @@ export const ZDeviceSummary = z
     calibrationDue: z.iso.date().nullable(),
     sensors: z.array(z.string()),
     lastReadingAt: z.iso.datetime().nullable(),
+    certFingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .describe("Gateways: SHA-256 (lowercase hex) of the TLS client certificate's DER, or null"),
   })
   .meta({ id: 'DeviceSummary' });
 
@@ -161,6 +166,11 @@ export const ZDevice = z
     calibrationOverdue: z.boolean(),
     keys: z.array(z.object({ version: z.number().int(), kind: z.string(), fingerprint: z.string().nullable() }).loose()),
     sensors: z.array(z.string()),
+    certFingerprint: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .describe("Gateways: SHA-256 (lowercase hex) of the TLS client certificate's DER, or null"),
   })
   .loose()
   .meta({ id: 'Device', description: 'Configuration, key versions (fingerprints only), sensors, state and open alarms' });

@@ -82,6 +82,12 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             ) : (
               <DisabledButton reason="Requires the permission devices.manage">Rotate key</DisabledButton>
             )}
+            {d.kind === 'ecdsa' &&
+              (can(user, 'devices.manage') ? (
+                <DeviceRequestDialog mode="certificate" approvals={baseApprovals('device.set_certificate')} deviceId={d.id} current={d.certFingerprint} />
+              ) : (
+                <DisabledButton reason="Requires the permission devices.manage">Set certificate</DisabledButton>
+              ))}
           </>
         }
       />
@@ -99,6 +105,20 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                   term: 'MQTT topics',
                   description: d.allowedTopics.length ? <code className="font-mono text-xs break-all">{d.allowedTopics.join(', ')}</code> : <span className="text-slate-500">Any</span>,
                 },
+                ...(d.kind === 'ecdsa'
+                  ? [
+                      {
+                        term: 'TLS client certificate',
+                        description: d.certFingerprint ? (
+                          <code className="font-mono text-xs break-all" title="SHA-256 of the certificate's DER">
+                            {d.certFingerprint}
+                          </code>
+                        ) : (
+                          <span className="text-slate-500">None registered</span>
+                        ),
+                      },
+                    ]
+                  : []),
                 { term: 'Registered', description: <Utc d={d.createdAt} /> },
               ]}
             />
