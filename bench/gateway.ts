@@ -34,6 +34,7 @@ const { values } = parseArgs({
     naive: { type: 'string', default: '40' },
     port: { type: 'string', default: '3470' },
     json: { type: 'boolean', default: false },
+    standalone: { type: 'boolean', default: false },
   },
 });
 const GATEWAYS = positiveInt('gateways', values.gateways);
@@ -54,6 +55,8 @@ interface TRun {
   statuses: Record<string, number>;
   stored: number;
   serverCpuUsPerPost: number;
+  postgresCpuUsPerPost: number;
+  clientCpuUsPerPost: number;
 }
 
 /** CPU seconds used so far by the server's processes (its process group), from /proc. */
@@ -73,6 +76,23 @@ function serverCpuSeconds(pgid: number | undefined): number {
   return ticks / 100;
 }
 let serverPgid: number | undefined;
+
+/** CPU seconds of every PostgreSQL process on this machine (the database's share of a run). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (!stat.includes('(postgres)') && !stat.includes('(postmaster)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100;
+}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -98,6 +118,8 @@ async function drive(name: string, perGateway: Buffer[][]): Promise<TRun> {
   const statuses: Record<string, number> = {};
   let stored = 0;
   const cpu0 = serverCpuSeconds(serverPgid);
+  const pg0 = postgresCpuSeconds();
+  const self0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     perGateway.map(async (bodies) => {
@@ -112,18 +134,24 @@ async function drive(name: string, perGateway: Buffer[][]): Promise<TRun> {
   );
   const seconds = (performance.now() - t0) / 1000;
   const serverCpuUsPerPost = Math.round(((serverCpuSeconds(serverPgid) - cpu0) * 1e6) / latencies.length);
+  const postgresCpuUsPerPost = Math.round(((postgresCpuSeconds() - pg0) * 1e6) / latencies.length);
+  const self = process.cpuUsage(self0);
+  const clientCpuUsPerPost = Math.round((self.user + self.system) / latencies.length);
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => +latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
   const posts = latencies.length;
-  const run = { name, posts, seconds: +seconds.toFixed(2), perSecond: Math.round(posts / seconds), p50: pct(0.5), p99: pct(0.99), max: +latencies[posts - 1].toFixed(1), statuses, stored, serverCpuUsPerPost };
-  note(`${name}: ${fmtInt(run.perSecond)} readings/s (${posts} posts in ${run.seconds} s), p50 ${run.p50} ms, p99 ${run.p99} ms, server CPU ${run.serverCpuUsPerPost} µs/post, statuses ${JSON.stringify(statuses)}`);
+  const run = { name, posts, seconds: +seconds.toFixed(2), perSecond: Math.round(posts / seconds), p50: pct(0.5), p99: pct(0.99), max: +latencies[posts - 1].toFixed(1), statuses, stored, serverCpuUsPerPost, postgresCpuUsPerPost, clientCpuUsPerPost };
+  note(`${name}: ${fmtInt(run.perSecond)} readings/s (${posts} posts in ${run.seconds} s), p50 ${run.p50} ms, p99 ${run.p99} ms, CPU µs/post: server ${run.serverCpuUsPerPost}, PostgreSQL ${run.postgresCpuUsPerPost}, client ${run.clientCpuUsPerPost}; statuses ${JSON.stringify(statuses)}`);
   return run;
 }
 
 async function startServer(env: Record<string, string>): Promise<ChildProcess> {
   // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the server's node.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', '-H', '127.0.0.1', '-p', String(PORT)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const args = values.standalone
+    ? [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'bench/gateway-standalone-server.ts')]
+    : [...nodeArgs, path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', '-H', '127.0.0.1', '-p', String(PORT)];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(PORT) }, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const until = Date.now() + 60_000;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
@@ -224,9 +252,9 @@ async function main(): Promise<number> {
     const chain = await verifyChain(c, {});
     const allOk = [g, s, n].every((r) => Object.keys(r.statuses).every((k) => k === '200'));
     const result = {
-      grouped: { readingsPerS: g.perSecond, p50Ms: g.p50, p99Ms: g.p99, maxMs: g.max, posts: g.posts, serverCpuUsPerPost: g.serverCpuUsPerPost, goal: '>= 5000 readings/s, p99 <= 250 ms' },
-      sequential: { readingsPerS: s.perSecond, p50Ms: s.p50, p99Ms: s.p99, posts: s.posts, serverCpuUsPerPost: s.serverCpuUsPerPost },
-      naive: { readingsPerS: n.perSecond, p50Ms: n.p50, p99Ms: n.p99, posts: n.posts, serverCpuUsPerPost: n.serverCpuUsPerPost },
+      grouped: { readingsPerS: g.perSecond, p50Ms: g.p50, p99Ms: g.p99, maxMs: g.max, posts: g.posts, cpuUsPerPost: { server: g.serverCpuUsPerPost, postgres: g.postgresCpuUsPerPost, client: g.clientCpuUsPerPost }, goal: '>= 5000 readings/s, p99 <= 250 ms' },
+      sequential: { readingsPerS: s.perSecond, p50Ms: s.p50, p99Ms: s.p99, posts: s.posts, cpuUsPerPost: { server: s.serverCpuUsPerPost, postgres: s.postgresCpuUsPerPost, client: s.clientCpuUsPerPost } },
+      naive: { readingsPerS: n.perSecond, p50Ms: n.p50, p99Ms: n.p99, posts: n.posts, cpuUsPerPost: { server: n.serverCpuUsPerPost, postgres: n.postgresCpuUsPerPost, client: n.clientCpuUsPerPost } },
       ratioGroupedToNaive: +(g.perSecond / n.perSecond).toFixed(1),
       ratioGoal: '>= 20',
       check: { posted, storedAnswers, telemetryRows: rows[0].n, batches: rows[0].batches, batchEvents: rows[0].events, chainVerifies: chain.ok, every200: allOk },

@@ -22,7 +22,15 @@ export function normalizeAddress(raw: string): string | null {
   return isIP(s) ? s.toLowerCase() : null;
 }
 
-export function clientAddress(forwardedFor: string | null | undefined, trusted: Set<string> = trustedProxies()): string | null {
+let memo: { raw: string | undefined; set: Set<string> } | null = null;
+/** trustedProxies() of this process's environment, parsed again only when it changed. */
+export function currentTrustedProxies(): Set<string> {
+  const raw = process.env.CUSTOS_TRUSTED_PROXIES;
+  if (!memo || memo.raw !== raw) memo = { raw, set: trustedProxies() };
+  return memo.set;
+}
+
+export function clientAddress(forwardedFor: string | null | undefined, trusted: Set<string> = currentTrustedProxies()): string | null {
   const hops = (forwardedFor ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   if (hops.length === 0) return null;
   for (let i = hops.length - 1; i >= 0; i--) {

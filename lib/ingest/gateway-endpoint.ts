@@ -52,6 +52,31 @@ function state(cfg: TConfig): TState {
   return g.custosGateway;
 }
 
+// The variables this endpoint reads: the whole configuration is parsed again only when one of
+// them changed (config() compares every variable, which would cost more than a verification).
+const ENDPOINT_VARIABLES = [
+  'CUSTOS_GATEWAY_AUTH',
+  'CUSTOS_GATEWAY_CERT_HEADER',
+  'CUSTOS_GATEWAY_RATE',
+  'CUSTOS_GATEWAY_JUNK_RATE',
+  'CUSTOS_GATEWAY_QUARANTINE_BYTES_PER_HOUR',
+  'CUSTOS_GATEWAY_GROUP_COMMIT',
+  'CUSTOS_GATEWAY_GROUP_WINDOW_MS',
+  'CUSTOS_GATEWAY_GROUP_MAX',
+  'CUSTOS_GATEWAY_GROUP_PARALLEL',
+  'CUSTOS_INGEST_MAX_BYTES',
+  'CUSTOS_INGEST_HTTP_CONTENT_TYPES',
+  'CUSTOS_INGEST_HTTP_FORMATS',
+  'CUSTOS_TRUSTED_PROXIES',
+] as const;
+let cfgMemo: { key: string; cfg: TConfig } | null = null;
+function endpointConfig(): TConfig {
+  let key = '';
+  for (const k of ENDPOINT_VARIABLES) key += `${process.env[k] ?? '\u0000'}\u0001`;
+  if (cfgMemo?.key !== key) cfgMemo = { key, cfg: config() };
+  return cfgMemo.cfg;
+}
+
 /** Media types accepted (CUSTOS_INGEST_HTTP_CONTENT_TYPES, comma-separated; `*` any). */
 function contentTypes(cfg: TConfig): string[] {
   return (cfg.CUSTOS_INGEST_HTTP_CONTENT_TYPES || 'application/json').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
@@ -125,7 +150,7 @@ export async function handleGatewayNode(req: IncomingMessage, res: ServerRespons
  * (read only once the sender passed the transport checks).
  */
 export async function gatewayPost(header: (name: string) => string | null, readBody: (limit: number) => Promise<TBoundedBody>): Promise<TGatewayAnswer> {
-  const cfg = config();
+  const cfg = endpointConfig();
   const s = state(cfg);
   const address = clientAddress(header('x-forwarded-for'));
   const junkSource = `address:${address ?? 'unknown'}`;

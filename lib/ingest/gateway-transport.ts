@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { isTokenRefusal, verifyServiceToken } from '@/lib/api/verify-service-token';
 import type { TConfig } from '@/lib/config/env';
 import { getDb } from '@/lib/db/client';
-import { normalizeAddress, trustedProxies } from '@/lib/http/client-address';
+import { currentTrustedProxies, normalizeAddress } from '@/lib/http/client-address';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 
 // Who is posting to /api/ingest/gateway, when the reading's signature alone is not enough
@@ -69,7 +69,7 @@ export async function authenticateTransport(header: (name: string) => string | n
   // mtls-header: the nearest hop (the Node server appends the socket's peer) must be the terminator.
   const hops = (header('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   const peer = hops.length ? normalizeAddress(hops[hops.length - 1]) : null;
-  if (!peer || !trustedProxies().has(peer)) return refused(401, 'cert_untrusted_hop', 'The client certificate header is accepted only from the TLS terminator (CUSTOS_TRUSTED_PROXIES)');
+  if (!peer || !currentTrustedProxies().has(peer)) return refused(401, 'cert_untrusted_hop', 'The client certificate header is accepted only from the TLS terminator (CUSTOS_TRUSTED_PROXIES)');
   const presented = header(cfg.CUSTOS_GATEWAY_CERT_HEADER);
   if (!presented) return refused(401, 'cert_missing', 'No client certificate was presented');
   const fp = certificateFingerprint(presented);

@@ -94,7 +94,7 @@ describe('group commit', () => {
 });
 
 describe('limits and junk', () => {
-  it('[Annex 11 §12.1] over the per-gateway rate: 429 with Retry-After and nothing stored', async () => {
+  it('[Annex 11 §12] over the per-gateway rate: 429 with Retry-After and nothing stored', async () => {
     process.env.CUSTOS_GATEWAY_RATE = '1';
     const bodies = [1, 2, 3, 4].map((seq) => buildGatewayBody({ privateKey: keys[60], seq: 1000 + seq, sensorId: 'S-60', value: `60.${seq}9` }));
     const before = await count("SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'GW-60'");
@@ -109,7 +109,7 @@ describe('limits and junk', () => {
     expect((await count("SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'GW-60'")) - before).toBe(2);
   });
 
-  it('[Annex 11 §12.1] over the quarantine allowance of an address: 429 with Retry-After and nothing stored', async () => {
+  it('[Annex 11 §12] over the quarantine allowance of an address: 429 with Retry-After and nothing stored', async () => {
     process.env.CUSTOS_GATEWAY_JUNK_RATE = '0';
     process.env.CUSTOS_GATEWAY_QUARANTINE_BYTES_PER_HOUR = '1000';
     const junk = (i: number) => `{"junk": ${i}}`.padEnd(100, ' '); // 100 bytes each: ten fit in 1,000
@@ -125,7 +125,7 @@ describe('limits and junk', () => {
     expect((await post(junk(1), '10.2.0.2')).status).toBe(422);
   });
 
-  it('[Annex 11 §12.1] at the default junk rate an address flooding the endpoint gets 429s, and what is refused is not stored', async () => {
+  it('[Annex 11 §12] at the default junk rate an address flooding the endpoint gets 429s, and what is refused is not stored', async () => {
     const started = Date.now();
     const rs = await Promise.all(Array.from({ length: 200 }, (_, i) => post(`flood ${i}`, '10.6.0.1')));
     const elapsed = (Date.now() - started) / 1000;
