@@ -176,7 +176,7 @@ export const ZEnv = z.object({
   CUSTOS_GATEWAY_GROUP_COMMIT: oneOf(['on', 'off'], 'on'),
   CUSTOS_GATEWAY_GROUP_WINDOW_MS: int(2, 0, 1000),
   CUSTOS_GATEWAY_GROUP_MAX: int(500, 1, 10_000),
-  CUSTOS_GATEWAY_GROUP_PARALLEL: int(2, 1, 16),
+  CUSTOS_GATEWAY_GROUP_PARALLEL: int(1, 1, 16),
 });
 export type TConfig = z.output<typeof ZEnv>;
 
