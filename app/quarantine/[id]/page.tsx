@@ -163,7 +163,7 @@ export default async function QuarantineEntryPage({ params }: { params: Promise<
           </Card>
           <Card title="Audit trail" description="Events of this entry, oldest first.">
             {q.audit.length === 0 ? (
-              <Alert>No audit event names this entry.</Alert>
+              <Alert>{q.junk && !q.junk.audited ? "Not yet: unauthenticated posts are audited together, one event per address and minute, shortly after the minute ends." : "No audit event names this entry."}</Alert>
             ) : (
               <ol className="grid gap-2 text-xs">
                 {q.audit.map((a) => (
