@@ -15,6 +15,8 @@ export async function register() {
     if (process.env.NEXT_PHASE !== 'phase-production-build') {
       const [{ registerFastRoute }, { handleGatewayNode }] = await Promise.all([import('@/lib/http/node-server-guard'), import('@/lib/ingest/gateway-endpoint')]);
       registerFastRoute('POST', '/api/ingest/gateway', handleGatewayNode);
+      const [{ startJunkAuditFlusher }, { getPgPool }] = await Promise.all([import('@/lib/ingest/junk-audit'), import('@/lib/db/pg-pool')]);
+      startJunkAuditFlusher(() => getPgPool());
     }
     if (process.env.NEXT_PHASE !== 'phase-production-build') {
       const { startWebCheckpointSigner } = await import('./lib/audit/start-web-checkpoint-signer');

@@ -4,6 +4,8 @@ import os from 'node:os';
 import { createDb } from '@/lib/db/client';
 import { DatabaseUnreachableError, resolveDatabase } from '@/lib/db/resolve-database';
 import { checkCommLoss } from '@/lib/ingest/check-comm-loss';
+import { getPgPool } from '@/lib/db/pg-pool';
+import { startJunkAuditFlusher } from '@/lib/ingest/junk-audit';
 import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { startAlertJobs } from '@/lib/alerts/start-alert-jobs';
@@ -66,6 +68,8 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
   const commLoss = setInterval(() => {
     checkCommLoss(prisma).catch((e) => log(`comm-loss check failed: ${(e as Error).message}`));
   }, Number(env.CUSTOS_COMM_LOSS_CHECK_S || 10) * 1000);
+  // Gateway junk posted to a web server that stopped before its minute was audited.
+  startJunkAuditFlusher(() => getPgPool(), 15, log);
   // A line a minute, and only for a minute in which something happened; errors are logged as they occur.
   let lastTotals: TIngestTotals = { received: 0, committed: 0, failures: 0 };
   const stats = setInterval(() => {

@@ -144,11 +144,17 @@ export async function verifyJunkAudits(client: pg.ClientBase, opts: { limit?: nu
 
 const g = globalThis as unknown as { custosJunkFlusher?: NodeJS.Timeout };
 
-/** Flushes closed minutes every `everyS` seconds in this process (never keeps it alive). */
-export function startJunkAuditFlusher(pool: pg.Pool, everyS = 15, log: (s: string) => void = (s) => console.error(s)): void {
+/**
+ * Flushes closed minutes every `everyS` seconds in this process (never keeps it alive): the web
+ * server (from its start, instrumentation.ts) and the ingest worker both run one, so a
+ * minute left open by a server that stopped is audited by whichever runs next.
+ */
+export function startJunkAuditFlusher(pool: pg.Pool | (() => pg.Pool), everyS = 15, log: (s: string) => void = (s) => console.error(s)): void {
   if (g.custosJunkFlusher) return;
   g.custosJunkFlusher = setInterval(() => {
-    flushJunkAudits(pool).catch((e) => log(`junk audit flush failed: ${(e as Error).message}`));
+    Promise.resolve()
+      .then(() => flushJunkAudits(typeof pool === 'function' ? pool() : pool))
+      .catch((e) => log(`junk audit flush failed: ${(e as Error).message}`));
   }, everyS * 1000);
   g.custosJunkFlusher.unref();
 }
