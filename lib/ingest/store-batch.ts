@@ -38,31 +38,25 @@ export async function storeBatch(pool: pg.Pool, keys: DeviceKeyStore, accepted: 
 
 /**
  * Seed 001 `seq` is transport metadata (not signed, not part of the idempotency key): each
- * gateway's highest seq is kept (gateway_seq_state, locked in gateway order) and a new reading
- * whose seq skips ahead is flagged `seq_gap` (readings may be missing before it), one at or below
- * the highest `seq_out_of_order` (a restarted or reordered sequence). Replays never get here.
+ * gateway's highest seq is kept (gateway_seq_state, locked in gateway order when the batch's keys
+ * are claimed) and a new reading whose seq skips ahead is flagged `seq_gap` (readings may be
+ * missing before it), one at or below the highest `seq_out_of_order` (a restarted or reordered
+ * sequence). Replays never get here. Returns the new highest seq per gateway, written with the
+ * readings.
  */
-async function flagGatewaySeq(client: pg.ClientBase, rows: TRow[]): Promise<void> {
+function flagGatewaySeq(rows: TRow[], last: Map<string, bigint>): { gateways: string[]; seqs: string[] } {
   const seqRows = rows.filter((r) => r.a.gatewaySeq !== null).sort((x, y) => (x.a.gatewaySeq! < y.a.gatewaySeq! ? -1 : x.a.gatewaySeq! > y.a.gatewaySeq! ? 1 : 0));
-  if (seqRows.length === 0) return;
-  const gateways = [...new Set(seqRows.map((r) => r.a.deviceId))].sort();
-  const { rows: state } = await client.query<{ gateway_id: string; last_seq: string }>(
-    'SELECT gateway_id, last_seq::text FROM gateway_seq_state WHERE gateway_id = ANY($1::text[]) ORDER BY gateway_id FOR UPDATE',
-    [gateways],
-  );
-  const last = new Map(state.map((s) => [s.gateway_id, BigInt(s.last_seq)]));
+  const touched = new Set<string>();
   for (const r of seqRows) {
     const seq = r.a.gatewaySeq!;
     const prev = last.get(r.a.deviceId);
     if (prev !== undefined && seq > prev + 1n) r.flags.push('seq_gap');
     else if (prev !== undefined && seq <= prev) r.flags.push('seq_out_of_order');
     if (prev === undefined || seq > prev) last.set(r.a.deviceId, seq);
+    touched.add(r.a.deviceId);
   }
-  await client.query(
-    `INSERT INTO gateway_seq_state (gateway_id, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[])
-     ON CONFLICT (gateway_id) DO UPDATE SET last_seq = greatest(gateway_seq_state.last_seq, EXCLUDED.last_seq), updated_at = now()`,
-    [gateways, gateways.map((g) => last.get(g)!.toString())],
-  );
+  const gateways = [...touched].sort();
+  return { gateways, seqs: gateways.map((g) => last.get(g)!.toString()) };
 }
 
 interface TRow {
@@ -86,33 +80,59 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
   // are moved by the difference between the two clocks (measured now), which keeps their order
   // and spacing. A worker whose clock is wrong cannot make devices look skewed or late.
   const localBefore = Date.now();
-  const { rows: clock } = await client.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms');
-  // Clocks within half a second of each other (well inside the 1 s skew limit) count as equal:
-  // the worker's stamps are kept as they are, without sub-millisecond measuring noise.
-  const measured = Number(clock[0].ms) - (localBefore + Date.now()) / 2;
-  const offsetMs = Math.abs(measured) < CLOCK_TOLERANCE_MS ? 0 : Math.round(measured);
-  const receivedAt = (i: TInbound) => new Date(i.receivedAt.getTime() + offsetMs);
   // Duplicates inside the batch first, then against everything stored before.
   const unique = new Map<string, TAcceptedReading>();
   for (const a of accepted) {
     const k = a.dedupKey.toString('hex');
     if (!unique.has(k)) unique.set(k, a);
   }
-  let rows: TRow[] = [];
-  let batch: { id: bigint; root: Buffer } | null = null;
-  if (unique.size > 0) {
-    // The key claims the reading's id; a key stored before (or by a concurrent batch) returns
-    // nothing. Keys go as one binary parameter (32 bytes each): no hex, no array literal.
-    const list = [...unique.values()];
+  const list = [...unique.values()];
+  let inserted: Array<{ i: number; id: string }> = [];
+  let clockMs: number;
+  const lastSeq = new Map<string, bigint>();
+  if (list.length > 0) {
+    // ONE round trip: the keys claim the readings' ids (a key stored before, or by a concurrent
+    // batch, returns nothing), the database clock is read, and the seed 001 gateways' seq state
+    // is locked in gateway order (gateway_seq_state; it is updated with the readings below).
+    // Keys go as one binary parameter (32 bytes each): no hex, no array literal.
     const keys32 = Buffer.allocUnsafe(list.length * 32);
     list.forEach((a, i) => a.dedupKey.copy(keys32, i * 32));
-    const { rows: inserted } = await client.query<{ i: number; id: string }>(
+    const gateways = [...new Set(list.filter((a) => a.gatewaySeq !== null).map((a) => a.deviceId))].sort();
+    const { rows: out } = await client.query<{ t: 'k' | 's' | 'c'; i: number | null; v: string }>(
       `WITH u AS MATERIALIZED (
          SELECT i, substring($1::bytea FROM i * 32 - 31 FOR 32) AS k, nextval('telemetry_id_seq') AS id FROM generate_series(1, $2::int) AS i),
-       ins AS (INSERT INTO telemetry_keys (dedup_key, telemetry_id) SELECT k, id FROM u ON CONFLICT (dedup_key) DO NOTHING RETURNING telemetry_id)
-       SELECT u.i, u.id::text AS id FROM u JOIN ins ON ins.telemetry_id = u.id ORDER BY u.id`,
-      [keys32, list.length],
+       ins AS (INSERT INTO telemetry_keys (dedup_key, telemetry_id) SELECT k, id FROM u ON CONFLICT (dedup_key) DO NOTHING RETURNING telemetry_id),
+       seq AS (SELECT gateway_id, last_seq FROM gateway_seq_state WHERE gateway_id = ANY($3::text[]) ORDER BY gateway_id FOR UPDATE)
+       SELECT 'k' AS t, u.i, u.id::text AS v FROM u JOIN ins ON ins.telemetry_id = u.id
+       UNION ALL SELECT 's', NULL, gateway_id || ' ' || last_seq::text FROM seq
+       UNION ALL SELECT 'c', NULL, (extract(epoch FROM clock_timestamp()) * 1000)::float8::text`,
+      [keys32, list.length, gateways],
     );
+    clockMs = Number(out.find((r) => r.t === 'c')!.v);
+    for (const r of out) {
+      if (r.t === 'k') inserted.push({ i: r.i!, id: r.v });
+      else if (r.t === 's') {
+        const sp = r.v.lastIndexOf(' ');
+        lastSeq.set(r.v.slice(0, sp), BigInt(r.v.slice(sp + 1)));
+      }
+    }
+    inserted = inserted.sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
+  } else {
+    const { rows: clock } = await client.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms');
+    clockMs = Number(clock[0].ms);
+  }
+  // received_at is the database's clock, not the worker's: the arrival times the worker stamped
+  // are moved by the difference between the two clocks (measured around that round trip), which
+  // keeps their order and spacing. A worker whose clock is wrong cannot make devices look skewed
+  // or late. Clocks within half a second of each other (well inside the 1 s skew limit) count as
+  // equal: the worker's stamps are kept as they are, without sub-millisecond measuring noise.
+  const measured = clockMs - (localBefore + Date.now()) / 2;
+  const offsetMs = Math.abs(measured) < CLOCK_TOLERANCE_MS ? 0 : Math.round(measured);
+  const receivedAt = (i: TInbound) => new Date(i.receivedAt.getTime() + offsetMs);
+  let rows: TRow[] = [];
+  let batch: { id: bigint; root: Buffer } | null = null;
+  let seqUpdate: { gateways: string[]; seqs: string[] } = { gateways: [], seqs: [] };
+  if (inserted.length > 0) {
     rows = inserted.map(({ i, id: idText }) => {
       const a = list[i - 1];
       const id = BigInt(idText);
@@ -123,7 +143,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: receivedAt(a.inbound), calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
       return { a, id, value, deviceTime, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
     });
-    await flagGatewaySeq(client, rows);
+    seqUpdate = flagGatewaySeq(rows, lastSeq);
   }
   if (rows.length > 0) {
     // The small columns as one JSON parameter (far cheaper to bind than twenty arrays); the raw
@@ -171,9 +191,12 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
            substring($3::bytea FROM u.h * 64 + 1 FOR 32), substring($3::bytea FROM u.h * 64 + 33 FOR 32), b.id
          FROM b, json_to_recordset($1::json) AS u(id bigint, received_at timestamptz, device_id text, sensor_id text, format text, value_text text,
            value float8, unit text, device_ts text, device_time timestamptz, skew_ms bigint, flags text[], source text, topic text, gateway_seq bigint,
-           key_version int, o int, n int, h int))
+           key_version int, o int, n int, h int)),
+       seq AS (
+         INSERT INTO gateway_seq_state (gateway_id, last_seq) SELECT * FROM unnest($4::text[], $5::bigint[])
+         ON CONFLICT (gateway_id) DO UPDATE SET last_seq = greatest(gateway_seq_state.last_seq, EXCLUDED.last_seq), updated_at = now())
        SELECT id::text FROM b`,
-      [json, raws, hashes],
+      [json, raws, hashes, seqUpdate.gateways, seqUpdate.seqs],
     );
     batch = { id: BigInt(b[0].id), root: merkleRoot(rows.map((r) => r.leaf)) };
   }
