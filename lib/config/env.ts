@@ -177,6 +177,7 @@ export const ZEnv = z.object({
   CUSTOS_GATEWAY_GROUP_WINDOW_MS: int(2, 0, 1000),
   CUSTOS_GATEWAY_GROUP_MAX: int(500, 1, 10_000),
   CUSTOS_GATEWAY_GROUP_PARALLEL: int(1, 1, 16),
+  CUSTOS_GATEWAY_COMMIT_THREAD: oneOf(['on', 'off'], 'on'),
 });
 export type TConfig = z.output<typeof ZEnv>;
 

@@ -8,7 +8,8 @@ import { readBodyBounded, readChunksBounded, type TBoundedBody } from '@/lib/htt
 import { toErrorResponse } from '@/lib/http/error-response';
 import { SourceQuota, type TQuotaVerdict } from '@/lib/ingest/gateway-quota';
 import { GroupCommitter, type TGroupAnswer } from '@/lib/ingest/group-commit';
-import { Ingestor } from '@/lib/ingest/ingestor';
+import { CommitThread } from '@/lib/ingest/commit-thread';
+import { Ingestor, observeVerdicts, type TIngestResult } from '@/lib/ingest/ingestor';
 import { startJunkAuditFlusher } from '@/lib/ingest/junk-audit';
 import { gatewayRefusals } from '@/lib/metrics/api-metrics';
 import type { TInbound, TRejected, TVerdict } from '@/lib/ingest/verify-inbound';
@@ -31,19 +32,40 @@ const AUTHENTICATED_REJECTIONS = new Set(['value_out_of_range', 'format_not_acce
 
 interface TState {
   ingestor: Ingestor;
+  thread: CommitThread | null;
   committer: GroupCommitter;
   quota: SourceQuota;
   key: string;
 }
 const g = globalThis as unknown as { custosGateway?: TState };
 
+/** A group's one transaction: on the commit thread when it runs, else here. */
+function groupStore(ingestor: Ingestor, thread: CommitThread | null) {
+  return async (verdicts: TVerdict[]): Promise<TIngestResult> => {
+    if (thread?.usable) {
+      try {
+        const { result, commitSeconds } = await thread.store(verdicts, ingestor.keys.loadedAtMs);
+        observeVerdicts(verdicts, result, commitSeconds);
+        return result;
+      } catch (e) {
+        // A thread that could not start: this group is committed here. Any other failure is the group's.
+        if (thread.usable) throw e;
+        if ((e as { code?: string }).code === 'ECONNRESET') throw e;
+      }
+    }
+    return ingestor.storeVerdicts(verdicts);
+  };
+}
+
 function state(cfg: TConfig): TState {
-  const key = `${cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS}/${cfg.CUSTOS_GATEWAY_GROUP_MAX}/${cfg.CUSTOS_GATEWAY_GROUP_PARALLEL}`;
+  const key = `${cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS}/${cfg.CUSTOS_GATEWAY_GROUP_MAX}/${cfg.CUSTOS_GATEWAY_GROUP_PARALLEL}/${cfg.CUSTOS_GATEWAY_COMMIT_THREAD}`;
   if (!g.custosGateway || g.custosGateway.key !== key) {
     const ingestor = g.custosGateway?.ingestor ?? new Ingestor(getDb());
+    const thread = cfg.CUSTOS_GATEWAY_COMMIT_THREAD === 'on' ? (g.custosGateway?.thread ?? new CommitThread()) : null;
     g.custosGateway = {
       ingestor,
-      committer: new GroupCommitter(ingestor, { windowMs: cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS, maxGroup: cfg.CUSTOS_GATEWAY_GROUP_MAX, parallel: cfg.CUSTOS_GATEWAY_GROUP_PARALLEL }),
+      thread,
+      committer: new GroupCommitter(groupStore(ingestor, thread), { windowMs: cfg.CUSTOS_GATEWAY_GROUP_WINDOW_MS, maxGroup: cfg.CUSTOS_GATEWAY_GROUP_MAX, parallel: cfg.CUSTOS_GATEWAY_GROUP_PARALLEL }),
       quota: g.custosGateway?.quota ?? new SourceQuota(),
       key,
     };
@@ -64,6 +86,7 @@ const ENDPOINT_VARIABLES = [
   'CUSTOS_GATEWAY_GROUP_WINDOW_MS',
   'CUSTOS_GATEWAY_GROUP_MAX',
   'CUSTOS_GATEWAY_GROUP_PARALLEL',
+  'CUSTOS_GATEWAY_COMMIT_THREAD',
   'CUSTOS_INGEST_MAX_BYTES',
   'CUSTOS_INGEST_HTTP_CONTENT_TYPES',
   'CUSTOS_INGEST_HTTP_FORMATS',
@@ -237,4 +260,14 @@ export async function gatewayPost(header: (name: string) => string | null, readB
 
 function rejection(inbound: TInbound, reason: string, detail: string, extra: Partial<TRejected> = {}): TVerdict {
   return { ok: false, rejected: { inbound, reason, detail: detail.slice(0, 500), deviceHint: null, rawSha256: createHash('sha256').update(inbound.raw).digest(), ...extra } };
+}
+
+/** Stops this process's commit thread (later groups are committed on the main thread). */
+export async function stopGatewayCommitThread(): Promise<void> {
+  await g.custosGateway?.thread?.close();
+}
+
+/** Whether this process commits gateway groups on the commit thread (for tests and the health page). */
+export function gatewayCommitsOnThread(): boolean {
+  return g.custosGateway?.thread?.usable === true && g.custosGateway.thread.started;
 }

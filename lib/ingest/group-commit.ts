@@ -1,4 +1,4 @@
-import type { Ingestor, TIngestResult } from '@/lib/ingest/ingestor';
+import type { TIngestResult } from '@/lib/ingest/ingestor';
 import type { TVerdict } from '@/lib/ingest/verify-inbound';
 
 // Group commit for the HTTP gateway endpoint: concurrent posts, each verified on its own
@@ -29,7 +29,8 @@ export class GroupCommitter {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly ingestor: Ingestor,
+    /** Stores one group in one transaction (Ingestor.storeVerdicts, here or on the commit thread). */
+    private readonly store: (verdicts: TVerdict[]) => Promise<TIngestResult>,
     private readonly opts: { windowMs: number; maxGroup: number; parallel?: number },
   ) {}
 
@@ -73,8 +74,7 @@ export class GroupCommitter {
     const group = this.queue.splice(0, this.opts.maxGroup);
     this.lastGroup = group.length;
     this.running++;
-    this.ingestor
-      .storeVerdicts(group.map((g) => g.verdict))
+    this.store(group.map((g) => g.verdict))
       .then(
         (r) => group.forEach((g, i) => g.resolve({ verdict: r.verdicts[i], batchId: r.batchId, groupSize: group.length })),
         (e: unknown) => group.forEach((g) => g.reject(e)),

@@ -26,6 +26,19 @@ const UNKNOWN = new Set(['unknown_device', 'unknown_sensor', 'unknown_key_versio
 /** Below this many messages a round trip to the verification threads costs more than it saves. */
 const POOLED_MIN = 32;
 
+/** The ingest metrics of one stored batch (lib/metrics/ingest-metrics.ts). */
+export function observeVerdicts(verdicts: TVerdict[], result: Pick<TStoreResult, 'stored' | 'duplicates'>, commitSeconds: number): void {
+  observeIngestBatch({
+    received: verdicts.length,
+    stored: result.stored,
+    duplicates: result.duplicates,
+    rejectedReasons: verdicts.flatMap((v) => (v.ok ? [] : [v.rejected.reason])),
+    commitSeconds,
+    deviceTimes: verdicts.flatMap((v) => (v.ok ? [parseDeviceTime(v.reading.deviceTs)] : [])),
+    committedAt: new Date(),
+  });
+}
+
 export type TIngestResult = TStoreResult & { verdicts: Array<{ ok: boolean; reason?: string; dedupKey?: string; stored?: boolean }> };
 
 export interface TIngestorOptions {
@@ -101,7 +114,7 @@ export class Ingestor {
    * Stores verified messages in ONE transaction (readings, their batch event, quarantine) and
    * answers per verdict, in order: stored or duplicate, or the reason it was not stored.
    */
-  async storeVerdicts(verdicts: TVerdict[]): Promise<TIngestResult> {
+  async storeVerdicts(verdicts: TVerdict[], opts: { observe?: boolean } = {}): Promise<TIngestResult> {
     const accepted: TAcceptedReading[] = [];
     const rejected: TRejected[] = [];
     for (const v of verdicts) {
@@ -112,15 +125,7 @@ export class Ingestor {
     const culprits = new Map<TAcceptedReading, string>();
     const newKeys = new Set<string>();
     const result = await this.store(accepted, rejected, culprits, newKeys);
-    observeIngestBatch({
-      received: verdicts.length,
-      stored: result.stored,
-      duplicates: result.duplicates,
-      rejectedReasons: rejected.map((r) => r.reason),
-      commitSeconds: (performance.now() - started) / 1000,
-      deviceTimes: accepted.map((a) => parseDeviceTime(a.deviceTs)),
-      committedAt: new Date(),
-    });
+    if (opts.observe !== false) observeVerdicts(verdicts, result, (performance.now() - started) / 1000);
     // The first message of a key stored now is "stored"; a replay (earlier, or a copy in this batch) "duplicate".
     const first = new Set<string>();
     return {

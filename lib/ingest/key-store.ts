@@ -35,6 +35,11 @@ export class DeviceKeyStore {
     private readonly maxAgeMs = 30_000,
   ) {}
 
+  /** When the maps were last loaded (ms since the epoch; 0 never). */
+  get loadedAtMs(): number {
+    return this.loadedAt;
+  }
+
   async load(): Promise<void> {
     this.loading ??= this.doLoad().finally(() => {
       this.loading = null;

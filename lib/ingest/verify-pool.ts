@@ -181,7 +181,7 @@ export class VerifyPool {
 }
 
 /** URL of tsx's ESM API (its CommonJS build cannot register the loader from a worker). */
-function tsxEsmApi(): string {
+export function tsxEsmApi(): string {
   // Resolved at run time only (worker threads run from source with tsx, not from the bundle).
   const req = createRequire(/* turbopackIgnore: true */ import.meta.url);
   const pkgPath = req.resolve(/* turbopackIgnore: true */ 'tsx/package.json');

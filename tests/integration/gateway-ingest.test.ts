@@ -7,6 +7,7 @@ import { loadOrCreateServerKey } from '@/lib/audit/server-key';
 import { verifyChain } from '@/lib/audit/verify-chain';
 import { registerDevice } from '@/lib/devices/register-device';
 import { getPgPool } from '@/lib/db/pg-pool';
+import { gatewayCommitsOnThread, stopGatewayCommitThread } from '@/lib/ingest/gateway-endpoint';
 import { flushJunkAudits, JUNK_ACTION, verifyJunkAudits } from '@/lib/ingest/junk-audit';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
@@ -62,6 +63,8 @@ describe('group commit', () => {
       }),
     );
     expect(answers.every((a) => a.status === 200)).toBe(true);
+    // The groups were committed on the commit thread (CUSTOS_GATEWAY_COMMIT_THREAD=on, the default).
+    expect(gatewayCommitsOnThread()).toBe(true);
     const stored = answers.filter((a) => a.body.status === 'stored');
     expect(stored).toHaveLength(GATEWAYS * perGateway);
     expect(answers.filter((a) => a.body.status === 'duplicate')).toHaveLength((GATEWAYS * perGateway) / 5);
@@ -83,6 +86,15 @@ describe('group commit', () => {
     const v = await verifyChain(owner, { trustedPublicKeyPem: loadOrCreateServerKey(t.keyFile).key.publicKeyPem });
     expect(v.ok).toBe(true);
   }, 120_000);
+
+  it('[11.10(e)] a commit thread that stops: later groups are committed on the main thread, nothing is lost', async () => {
+    expect(gatewayCommitsOnThread()).toBe(true);
+    await stopGatewayCommitThread();
+    expect(gatewayCommitsOnThread()).toBe(false);
+    const rs = await Promise.all(Array.from({ length: 16 }, (_, gw) => post(buildGatewayBody({ privateKey: keys[gw], seq: 500, sensorId: `S-${gw}`, value: '77.125' }), '10.1.0.4')));
+    expect(rs.map((r) => r.status)).toEqual(Array(16).fill(200));
+    expect(await count("SELECT count(*)::int AS n FROM telemetry WHERE value_text = '77.125'")).toBe(16);
+  });
 
   it('[11.10(e)] CUSTOS_GATEWAY_GROUP_COMMIT=off: one transaction and one audit event per post', async () => {
     process.env.CUSTOS_GATEWAY_GROUP_COMMIT = 'off';
