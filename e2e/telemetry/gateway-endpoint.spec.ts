@@ -42,6 +42,12 @@ test('[11.10(e)] next start serves the gateway endpoint on its own path: a signe
   await expect(page.getByText('127.0.0.1')).toBeVisible();
   await expect(page.getByText(/Unauthenticated: its minute/)).toBeVisible();
   await page.screenshot({ path: 'test-results/quarantine-junk-entry.png', fullPage: true });
+  // At 390 px the entry reads without scrolling sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await expect(page.getByText(/Unauthenticated: its minute/)).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: 'test-results/quarantine-junk-entry-390.png', fullPage: true });
 
   // Other methods on the path still reach Next.js, which serves POST only there.
   expect((await request.get('/api/ingest/gateway')).status()).toBe(405);
