@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 // What every bench script shares: the server it creates its databases on, flag parsing,
 // progress notes and the exit-code convention (0 goal met, 2 not met, 1 error).
 
@@ -37,4 +38,21 @@ export function runBench(main: () => Promise<number>): void {
       process.exit(1);
     },
   );
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (the database's share of a run). */
+export function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (!stat.includes('(postgres)') && !stat.includes('(postmaster)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100;
 }

@@ -12,7 +12,8 @@ import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { registerDevice } from '@/lib/devices/register-device';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
-import { ADMIN_URL, fmtInt, note, positiveInt, runBench, withDatabase } from './common';
+import { ADMIN_URL, fmtInt, note, positiveInt, postgresCpuSeconds, runBench, withDatabase } from './common';
+import { KeepAliveConnection } from './keepalive-client';
 
 // `npm run bench:gateway`: seed 001 gateway syncs (one signed reading per POST) against
 // `next start` on real PostgreSQL, in one run:
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '3470' },
     json: { type: 'boolean', default: false },
     standalone: { type: 'boolean', default: false },
+    client: { type: 'string', default: 'raw' },
   },
 });
 const GATEWAYS = positiveInt('gateways', values.gateways);
@@ -43,6 +45,13 @@ const SEQUENTIAL = positiveInt('sequential', values.sequential);
 const NAIVE = positiveInt('naive', values.naive);
 const PORT = positiveInt('port', values.port);
 const ROOT = process.cwd();
+// `raw`: one keep-alive socket per gateway, requests pre-built (bench/keepalive-client.ts);
+// `agent`: node:http with a keep-alive Agent (costs the shared cores about 4× more per post).
+const CLIENT = values.client;
+if (CLIENT !== 'raw' && CLIENT !== 'agent') {
+  console.error(`--client must be raw or agent, got ${CLIENT}`);
+  process.exit(1);
+}
 
 interface TRun {
   name: string;
@@ -77,22 +86,6 @@ function serverCpuSeconds(pgid: number | undefined): number {
 }
 let serverPgid: number | undefined;
 
-/** CPU seconds of every PostgreSQL process on this machine (the database's share of a run). */
-function postgresCpuSeconds(): number {
-  let ticks = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (!stat.includes('(postgres)') && !stat.includes('(postmaster)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return ticks / 100;
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -117,15 +110,23 @@ async function drive(name: string, perGateway: Buffer[][]): Promise<TRun> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let stored = 0;
+  // The raw client's requests are built before the clock starts, as a gateway has its body ready.
+  const connections = perGateway.map(() => new KeepAliveConnection('127.0.0.1', PORT));
+  const requests = perGateway.map((bodies) => bodies.map((b) => KeepAliveConnection.post('127.0.0.1', PORT, '/api/ingest/gateway', 'application/json', b)));
+  const send = async (g: number, i: number) => {
+    if (CLIENT === 'agent') return post(perGateway[g][i]);
+    const r = await connections[g].request(requests[g][i]);
+    return { status: r.status, stored: r.body.includes('"status":"stored"') };
+  };
   const cpu0 = serverCpuSeconds(serverPgid);
   const pg0 = postgresCpuSeconds();
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
-    perGateway.map(async (bodies) => {
-      for (const b of bodies) {
+    perGateway.map(async (bodies, g) => {
+      for (let i = 0; i < bodies.length; i++) {
         const s = performance.now();
-        const r = await post(b);
+        const r = await send(g, i);
         latencies.push(performance.now() - s);
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
         if (r.stored) stored++;
@@ -133,6 +134,7 @@ async function drive(name: string, perGateway: Buffer[][]): Promise<TRun> {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  for (const c of connections) c.close();
   const serverCpuUsPerPost = Math.round(((serverCpuSeconds(serverPgid) - cpu0) * 1e6) / latencies.length);
   const postgresCpuUsPerPost = Math.round(((postgresCpuSeconds() - pg0) * 1e6) / latencies.length);
   const self = process.cpuUsage(self0);

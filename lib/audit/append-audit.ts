@@ -4,6 +4,7 @@ import { chainHash } from '@/lib/audit/chain';
 import { ZAuditEventInput, toCanonicalObject, type TAuditEventInput } from '@/lib/audit/events';
 import { defaultChainId } from '@/lib/audit/chain-id';
 import type { TTx } from '@/lib/db/client';
+import type { Pipeline } from '@/lib/db/pg-pipeline';
 import { Prisma } from '@/lib/generated/prisma/client';
 
 export interface TAppendedEvent {
@@ -60,11 +61,28 @@ async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { cha
 
   let head = await lockHead(db, chainId);
   if (!head) {
-    await db.execute(Prisma.sql`INSERT INTO audit_chain_heads (chain_id) VALUES (${chainId}) ON CONFLICT DO NOTHING`);
+    await db.execute(createHeadSql(chainId));
     head = await lockHead(db, chainId);
     if (!head) throw new Error(`audit chain head ${chainId} could not be created`);
   }
+  const { appended, insert, update } = onHead(parsed, chainId, head);
+  await db.execute(insert);
+  await db.execute(update);
+  return appended;
+}
 
+/** The chain head, locked: the last event's seq and hash, and the time the next events take. */
+export interface TLockedHead {
+  seq: bigint;
+  hash: Buffer;
+  now: string;
+}
+
+/**
+ * The events' rows on a locked head: seq, canonical text and hash each, chained from the head,
+ * and the two statements that write them (the events, then the head moved onto the last one).
+ */
+function onHead(parsed: TAuditEventInput[], chainId: string, head: TLockedHead): { appended: TAppendedEvent[]; insert: Prisma.Sql; update: Prisma.Sql } {
   // The server's clock, read under the head lock, and never earlier than the event before:
   // time does not go backwards along a chain even when the clock does (a trigger refuses it,
   // migration 20261122060000_audit_time_order). Fixed microsecond precision, UTC, inside the
@@ -82,7 +100,7 @@ async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { cha
   });
 
   const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-  await db.execute(Prisma.sql`
+  const insert = Prisma.sql`
     INSERT INTO audit_events (chain_id, seq, occurred_at, actor_type, actor_id, actor_name, actor_role,
       session_id, action, entity_type, entity_id, old_value, new_value, reason, context_ref,
       canonical, prev_hash, hash)
@@ -107,13 +125,29 @@ async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { cha
       ${rows.map((r) => r.prevHash.toString('hex'))}::text[],
       ${rows.map((r) => r.hash.toString('hex'))}::text[]
     ) AS u(seq, actor_type, actor_id, actor_name, actor_role, session_id, action, entity_type, entity_id,
-           old_value, new_value, reason, context_ref, canonical, prev_hash, hash)`);
-
-  await db.execute(Prisma.sql`
+           old_value, new_value, reason, context_ref, canonical, prev_hash, hash)`;
+  const update = Prisma.sql`
     UPDATE audit_chain_heads SET seq = ${seq.toString()}::bigint, hash = ${prev}, updated_at = ${occurredAt}::timestamptz
-    WHERE chain_id = ${chainId}`);
+    WHERE chain_id = ${chainId}`;
+  return { appended: rows.map((r) => ({ chainId, seq: r.seq, hash: r.hash, occurredAt })), insert, update };
+}
 
-  return rows.map((r) => ({ chainId, seq: r.seq, hash: r.hash, occurredAt }));
+const createHeadSql = (chainId: string) => Prisma.sql`INSERT INTO audit_chain_heads (chain_id) VALUES (${chainId}) ON CONFLICT DO NOTHING`;
+const headLockSql = (chainId: string) => Prisma.sql`SELECT h.chain_id FROM audit_chain_heads h WHERE h.chain_id = ${chainId} FOR UPDATE`;
+// The head row is the lock and a cache; the chain's last event is the truth. Read in a
+// statement of its own, after the lock is held (READ COMMITTED: a fresh snapshot that sees the
+// previous holder's events). A head moved by anyone but an append (the application role may
+// UPDATE the row) therefore neither forks the chain nor breaks the next append with gap_in_seq;
+// the append's UPDATE puts the head back on the last event.
+const lastEventSql = (chainId: string) => Prisma.sql`
+    SELECT coalesce(e.seq, 0) AS seq, coalesce(e.hash, decode(repeat('00', 32), 'hex')) AS hash,
+      to_char(greatest(clock_timestamp(), e.occurred_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now
+    FROM (SELECT 1) one LEFT JOIN LATERAL (
+      SELECT seq, hash, occurred_at FROM audit_events WHERE chain_id = ${chainId} ORDER BY seq DESC LIMIT 1) e ON true`;
+
+function headOf(rows: Array<Record<string, unknown>>): TLockedHead {
+  const r = rows[0] as { seq: bigint | string; hash: Uint8Array; now: string };
+  return { seq: BigInt(r.seq), hash: Buffer.from(r.hash), now: r.now };
 }
 
 /**
@@ -121,19 +155,42 @@ async function appendWith(db: TAuditSql, events: TAuditEventInput[], opts: { cha
  * Buffer). `now` is the clock, or the time of the head's event if that is later: the event the
  * trigger compares with, not the head row's updated_at (a cache the application role may write).
  */
-async function lockHead(db: TAuditSql, chainId: string): Promise<{ seq: bigint; hash: Buffer; now: string } | null> {
-  const locked = await db.query(Prisma.sql`SELECT h.chain_id FROM audit_chain_heads h WHERE h.chain_id = ${chainId} FOR UPDATE`);
+async function lockHead(db: TAuditSql, chainId: string): Promise<TLockedHead | null> {
+  const locked = await db.query(headLockSql(chainId));
   if (locked.length === 0) return null;
-  // The head row is the lock and a cache; the chain's last event is the truth. Read in a
-  // statement of its own, after the lock is held (READ COMMITTED: a fresh snapshot that sees the
-  // previous holder's events). A head moved by anyone but an append (the application role may
-  // UPDATE the row) therefore neither forks the chain nor breaks the next append with gap_in_seq;
-  // the append's UPDATE puts the head back on the last event.
-  const rows = await db.query(Prisma.sql`
-    SELECT coalesce(e.seq, 0) AS seq, coalesce(e.hash, decode(repeat('00', 32), 'hex')) AS hash,
-      to_char(greatest(clock_timestamp(), e.occurred_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now
-    FROM (SELECT 1) one LEFT JOIN LATERAL (
-      SELECT seq, hash, occurred_at FROM audit_events WHERE chain_id = ${chainId} ORDER BY seq DESC LIMIT 1) e ON true`);
-  const r = rows[0] as { seq: bigint | string; hash: Uint8Array; now: string };
-  return { seq: BigInt(r.seq), hash: Buffer.from(r.hash), now: r.now };
+  return headOf(await db.query(lastEventSql(chainId)));
+}
+
+/**
+ * The same append in two steps for a transaction whose statements are pipelined
+ * (lib/db/pg-pipeline.ts; telemetry batches): `lockAuditHeadPipelined` sends the head's lock
+ * and the read of the last event back to back — the read still runs after the lock is held, in
+ * a snapshot of its own — and `appendOnHeadPipelined` sends the events and the head's update
+ * without waiting; the caller's next barrier (its COMMIT) reports whether they were written.
+ */
+export async function lockAuditHeadPipelined(pl: Pipeline, chainId: string = defaultChainId()): Promise<TLockedHead> {
+  const send = (q: Prisma.Sql) => pl.send<Record<string, unknown>>(q.text, pgValues(q.values));
+  const locked = send(headLockSql(chainId));
+  const last = send(lastEventSql(chainId));
+  await pl.barrier();
+  if ((await locked).rows.length > 0) return headOf((await last).rows);
+  // A chain's first append: create its head, then lock it as above.
+  send(createHeadSql(chainId));
+  const again = send(headLockSql(chainId));
+  const last2 = send(lastEventSql(chainId));
+  await pl.barrier();
+  if ((await again).rows.length === 0) throw new Error(`audit chain head ${chainId} could not be created`);
+  return headOf((await last2).rows);
+}
+
+export function appendOnHeadPipelined(pl: Pipeline, head: TLockedHead, events: TAuditEventInput[], chainId: string = defaultChainId()): TAppendedEvent[] {
+  if (events.length === 0) return [];
+  const { appended, insert, update } = onHead(
+    events.map((e) => ZAuditEventInput.parse(e)),
+    chainId,
+    head,
+  );
+  pl.send(insert.text, pgValues(insert.values));
+  pl.send(update.text, pgValues(update.values));
+  return appended;
 }

@@ -3,11 +3,22 @@ import { appDatabaseUrl } from '@/lib/config/database-url';
 
 // Plain node-postgres access for what Prisma does not do: streaming COPY for verification and
 // exports, and the ingest hot path. Same application role as the Prisma client.
-const globalForPg = globalThis as unknown as { custosPgPool?: pg.Pool };
+const globalForPg = globalThis as unknown as { custosPgPool?: pg.Pool; custosIngestPgPool?: pg.Pool };
 
 export function getPgPool(): pg.Pool {
   globalForPg.custosPgPool ??= guardPool(new pg.Pool({ connectionString: appDatabaseUrl(), max: 4 }));
   return globalForPg.custosPgPool;
+}
+
+/**
+ * The telemetry batches' connections, in node-postgres pipeline mode: a batch's statements go
+ * out together where they do not wait for each other's answers (lib/db/pg-pipeline.ts,
+ * lib/ingest/store-batch.ts). A pool of its own: pipeline mode refuses cursors, which the
+ * exports and verification on the shared pool use.
+ */
+export function getIngestPgPool(): pg.Pool {
+  globalForPg.custosIngestPgPool ??= guardPool(new pg.Pool({ connectionString: appDatabaseUrl(), max: 4, pipeline: true }));
+  return globalForPg.custosIngestPgPool;
 }
 
 const guarded = new WeakSet<pg.Pool>();

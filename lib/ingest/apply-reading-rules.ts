@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Pipeline, TSqlClient } from '@/lib/db/pg-pipeline';
 import type { TAuditActor, TAuditEventInput } from '@/lib/audit/events';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { stepExcursion, type TExcursionState } from '@/lib/ingest/reading-rules';
@@ -18,7 +19,7 @@ export interface TRuleReading {
   receivedAt: Date;
 }
 
-interface TStateRow {
+export interface TStateRow {
   device_id: string;
   excursion_started_at: Date | null;
   excursion_peak: number | null;
@@ -29,13 +30,28 @@ interface TStateRow {
 }
 
 /**
- * 11.10(f)(h): per-device excursion state and communication state, updated in the batch's
- * transaction (a node-postgres client inside BEGIN … COMMIT). An excursion that lasts its minimum
- * duration opens an excursion record for QA review (and an alarm); a device heard from again
- * closes its communication-loss alarm. Audit events are pushed onto `events`, in order, for the
- * batch's one append.
+ * The state rows of these devices, locked in a fixed order (concurrent batches never deadlock on
+ * them): sent on the batch's pipeline, answered at its next barrier. Lock them before anything
+ * applyReadingRules writes.
  */
-export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeyStore, readings: TRuleReading[], events: TAuditEventInput[]): Promise<void> {
+export function lockDeviceStates(pl: Pipeline, deviceIds: string[]): Promise<pg.QueryResult<TStateRow>> {
+  return pl.send<TStateRow>(
+    `SELECT device_id, excursion_started_at, excursion_peak, excursion_readings, excursion_record_id, comm_loss_since, last_reading_at
+     FROM device_state WHERE device_id = ANY($1::text[]) ORDER BY device_id FOR UPDATE`,
+    [[...new Set(deviceIds)].sort()],
+  );
+}
+
+/**
+ * 11.10(f)(h): per-device excursion state and communication state, updated in the batch's
+ * transaction (on its pipeline, lib/db/pg-pipeline.ts), from the state rows lockDeviceStates
+ * read. An excursion that lasts its minimum duration opens an excursion record for QA review
+ * (and an alarm); a device heard from again closes its communication-loss alarm (those rare
+ * statements are awaited in turn). Audit events are pushed onto `events`, in order, for the
+ * batch's one append; the state rows' update is sent and answered at the pipeline's next barrier.
+ */
+export async function applyReadingRules(pl: Pipeline, keys: DeviceKeyStore, readings: TRuleReading[], states: TStateRow[], events: TAuditEventInput[]): Promise<void> {
+  const client = pl.awaited();
   const byDevice = new Map<string, TRuleReading[]>();
   for (const r of readings) {
     const list = byDevice.get(r.deviceId);
@@ -43,12 +59,6 @@ export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeySt
     else byDevice.set(r.deviceId, [r]);
   }
   const ids = [...byDevice.keys()].sort();
-  // Lock the state rows in a fixed order: concurrent workers never deadlock on them.
-  const { rows: states } = await client.query<TStateRow>(
-    `SELECT device_id, excursion_started_at, excursion_peak, excursion_readings, excursion_record_id, comm_loss_since, last_reading_at
-     FROM device_state WHERE device_id = ANY($1::text[]) ORDER BY device_id FOR UPDATE`,
-    [ids],
-  );
   const stateOf = new Map(states.map((s) => [s.device_id, s]));
   const upsert = { id: [] as string[], lastAt: [] as Date[], lastValue: [] as number[], startedAt: [] as Array<Date | null>, peak: [] as Array<number | null>, readings: [] as number[], recordId: [] as Array<string | null> };
 
@@ -110,7 +120,7 @@ export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeySt
     upsert.recordId.push(st.recordId);
   }
   // Every device of the batch in one statement (ids sorted, as locked above).
-  await client.query(
+  pl.send(
     `INSERT INTO device_state (device_id, last_reading_at, last_value, excursion_started_at, excursion_peak, excursion_readings, excursion_record_id, comm_loss_since, updated_at)
      SELECT u.device_id, u.last_reading_at, u.last_value, u.excursion_started_at, u.excursion_peak, u.excursion_readings, u.excursion_record_id, NULL, now()
      FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::timestamptz[], $5::float8[], $6::int[], $7::uuid[])
@@ -129,7 +139,7 @@ export async function applyReadingRules(client: pg.ClientBase, keys: DeviceKeySt
  * so it commits in the batch's append.
  */
 async function insertExcursionRecord(
-  client: pg.ClientBase,
+  client: TSqlClient,
   content: Record<string, unknown>,
   actor: TAuditActor,
   events: TAuditEventInput[],

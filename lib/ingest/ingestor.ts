@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { TDb } from '@/lib/db/client';
-import { getPgPool, guardPool, isConnectionError } from '@/lib/db/pg-pool';
+import { getIngestPgPool, guardPool, isConnectionError } from '@/lib/db/pg-pool';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { storeBatch, type TStoreResult } from '@/lib/ingest/store-batch';
 import { verifyInbound, type TAcceptedReading, type TInbound, type TRejected, type TVerdict } from '@/lib/ingest/verify-inbound';
@@ -43,7 +43,7 @@ export type TIngestResult = TStoreResult & { verdicts: Array<{ ok: boolean; reas
 
 export interface TIngestorOptions {
   maxBytes?: number;
-  /** The batch transactions' connections; default the application role's shared pool. */
+  /** The batch transactions' connections; default the application role's pipelined ingest pool (getIngestPgPool). */
   pool?: pg.Pool;
   /** Verification threads (0: verify on the calling thread); default CUSTOS_INGEST_VERIFY_THREADS or 0. */
   verifyThreads?: number;
@@ -66,7 +66,7 @@ export class Ingestor {
     this.keys = new DeviceKeyStore(db);
     this.maxBytes = opts.maxBytes ?? Number(process.env.CUSTOS_INGEST_MAX_BYTES ?? 64 * 1024);
     // A connection the server ends fails the batch in flight, never the process (see guardPool).
-    this.pool = guardPool(opts.pool ?? getPgPool());
+    this.pool = guardPool(opts.pool ?? getIngestPgPool());
     const threads = opts.verifyThreads ?? Number(process.env.CUSTOS_INGEST_VERIFY_THREADS || 0);
     this.verifier = threads > 0 ? new VerifyPool(threads) : null;
   }

@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import { appendAuditPg } from '@/lib/audit/append-audit';
+import { appendOnHeadPipelined, lockAuditHeadPipelined } from '@/lib/audit/append-audit';
 import type { TAuditEventInput } from '@/lib/audit/events';
-import { inPooledTransaction } from '@/lib/db/pg-pool';
-import { applyReadingRules } from '@/lib/ingest/apply-reading-rules';
+import { Pipeline } from '@/lib/db/pg-pipeline';
+import { withPooledClient } from '@/lib/db/pg-pool';
+import { applyReadingRules, lockDeviceStates, type TStateRow } from '@/lib/ingest/apply-reading-rules';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
 import { parseDeviceTime, readingFlags, outOfLimits } from '@/lib/ingest/reading-rules';
@@ -28,12 +29,20 @@ export interface TStoreResult {
  * readings (a replay is stored once), the batch's Merkle root as ONE audit event, every rejected
  * message sealed in quarantine with its own audit event, and the excursion / communication
  * state. The caller acknowledges the messages only after this has committed (21 CFR 11.10(e)).
+ * On a pool in pipeline mode (getIngestPgPool) the transaction is three round trips.
  */
 export async function storeBatch(pool: pg.Pool, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   if (accepted.length === 0 && rejected.length === 0) return { stored: 0, duplicates: 0, quarantined: 0, batchId: null };
-  // As the Prisma transaction this replaces did, give up on a statement (a lock wait) after a
-  // minute: the batch fails, nothing is acknowledged, the broker redelivers it.
-  return inPooledTransaction(pool, (client) => storeInTx(client, keys, accepted, rejected), `SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+  return withPooledClient(pool, async (client, markBroken) => {
+    const pl = new Pipeline(client);
+    try {
+      return await storeInTx(pl, keys, accepted, rejected);
+    } catch (e) {
+      await pl.settle();
+      await client.query('ROLLBACK').catch((re: Error) => markBroken(re));
+      throw e;
+    }
+  });
 }
 
 /**
@@ -70,16 +79,23 @@ interface TRow {
 }
 
 /**
- * The statements, ordered so that the rows every batch contends for (device_state, then the
- * audit chain head) are locked last: the bulk inserts of concurrent batches run in parallel,
- * and only the short tail (state, audit append, batch row, COMMIT) is serialized.
+ * The statements, in three round trips on a pipelined connection (lib/db/pg-pipeline.ts):
+ *   1. BEGIN; claim the readings' keys and ids, lock the gateways' seq state and the devices'
+ *      state (in that order, each in id order), read the database clock;
+ *   2. the readings with the gateways' seq state, the quarantined messages, the devices' new
+ *      state, and the audit chain head locked (then its last event read, after the lock);
+ *   3. the batch's audit events and the head moved onto them, the batch row, COMMIT.
+ * The chain head, the row every writer contends for, is locked last and held for one round trip.
  */
-async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
+async function storeInTx(pl: Pipeline, keys: DeviceKeyStore, accepted: TAcceptedReading[], rejected: TRejected[]): Promise<TStoreResult> {
   const events: TAuditEventInput[] = [];
   // received_at is the database's clock, not the worker's: the arrival times the worker stamped
   // are moved by the difference between the two clocks (measured now), which keeps their order
   // and spacing. A worker whose clock is wrong cannot make devices look skewed or late.
   const localBefore = Date.now();
+  // As the Prisma transaction this replaces did, give up on a statement (a lock wait) after a
+  // minute: the batch fails, nothing is acknowledged, the broker redelivers it.
+  pl.send(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
   // Duplicates inside the batch first, then against everything stored before.
   const unique = new Map<string, TAcceptedReading>();
   for (const a of accepted) {
@@ -90,15 +106,16 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
   let inserted: Array<{ i: number; id: string }> = [];
   let clockMs: number;
   const lastSeq = new Map<string, bigint>();
+  let states: TStateRow[] = [];
   if (list.length > 0) {
-    // ONE round trip: the keys claim the readings' ids (a key stored before, or by a concurrent
-    // batch, returns nothing), the database clock is read, and the seed 001 gateways' seq state
-    // is locked in gateway order (gateway_seq_state; it is updated with the readings below).
-    // Keys go as one binary parameter (32 bytes each): no hex, no array literal.
+    // The keys claim the readings' ids (a key stored before, or by a concurrent batch, returns
+    // nothing), the database clock is read, and the seed 001 gateways' seq state is locked in
+    // gateway order (gateway_seq_state; it is updated with the readings below). Keys go as one
+    // binary parameter (32 bytes each): no hex, no array literal.
     const keys32 = Buffer.allocUnsafe(list.length * 32);
     list.forEach((a, i) => a.dedupKey.copy(keys32, i * 32));
     const gateways = [...new Set(list.filter((a) => a.gatewaySeq !== null).map((a) => a.deviceId))].sort();
-    const { rows: out } = await client.query<{ t: 'k' | 's' | 'c'; i: number | null; v: string }>(
+    const claim = pl.send<{ t: 'k' | 's' | 'c'; i: number | null; v: string }>(
       `WITH u AS MATERIALIZED (
          SELECT i, substring($1::bytea FROM i * 32 - 31 FOR 32) AS k, nextval('telemetry_id_seq') AS id FROM generate_series(1, $2::int) AS i),
        ins AS (INSERT INTO telemetry_keys (dedup_key, telemetry_id) SELECT k, id FROM u ON CONFLICT (dedup_key) DO NOTHING RETURNING telemetry_id),
@@ -108,6 +125,10 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
        UNION ALL SELECT 'c', NULL, (extract(epoch FROM clock_timestamp()) * 1000)::float8::text`,
       [keys32, list.length, gateways],
     );
+    const locked = lockDeviceStates(pl, list.map((a) => a.deviceId));
+    await pl.barrier();
+    const out = (await claim).rows;
+    states = (await locked).rows;
     clockMs = Number(out.find((r) => r.t === 'c')!.v);
     for (const r of out) {
       if (r.t === 'k') inserted.push({ i: r.i!, id: r.v });
@@ -118,8 +139,9 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
     }
     inserted = inserted.sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
   } else {
-    const { rows: clock } = await client.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms');
-    clockMs = Number(clock[0].ms);
+    const clock = pl.send<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms');
+    await pl.barrier();
+    clockMs = Number((await clock).rows[0].ms);
   }
   // received_at is the database's clock, not the worker's: the arrival times the worker stamped
   // are moved by the difference between the two clocks (measured around that round trip), which
@@ -130,7 +152,6 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
   const offsetMs = Math.abs(measured) < CLOCK_TOLERANCE_MS ? 0 : Math.round(measured);
   const receivedAt = (i: TInbound) => new Date(i.receivedAt.getTime() + offsetMs);
   let rows: TRow[] = [];
-  let batch: { id: bigint; root: Buffer } | null = null;
   let seqUpdate: { gateways: string[]; seqs: string[] } = { gateways: [], seqs: [] };
   if (inserted.length > 0) {
     rows = inserted.map(({ i, id: idText }) => {
@@ -145,6 +166,15 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
     });
     seqUpdate = flagGatewaySeq(rows, lastSeq);
   }
+
+  // Excursion and communication state (its rare statements, an excursion opening or closing,
+  // are awaited here; the state rows' update goes with the readings).
+  const ruleEvents: TAuditEventInput[] = [];
+  if (rows.length > 0) {
+    await applyReadingRules(pl, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? receivedAt(r.a.inbound), receivedAt: receivedAt(r.a.inbound) })), states, ruleEvents);
+  }
+
+  let batchSent: Promise<pg.QueryResult<{ id: string }>> | null = null;
   if (rows.length > 0) {
     // The small columns as one JSON parameter (far cheaper to bind than twenty arrays); the raw
     // payloads and the hashes as two binary parameters, sliced by offset: no escaping, no hex.
@@ -181,7 +211,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       }),
     );
     // Accepted payloads passed strict JSON parsing, which refuses anything but UTF-8.
-    const { rows: b } = await client.query<{ id: string }>(
+    batchSent = pl.send<{ id: string }>(
       `WITH b AS (SELECT nextval('telemetry_batches_id_seq') AS id),
        ins AS (
          INSERT INTO telemetry (id, received_at, device_id, sensor_id, format, value_text, value, unit, device_ts, device_time, skew_ms,
@@ -198,9 +228,9 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
        SELECT id::text FROM b`,
       [json, raws, hashes, seqUpdate.gateways, seqUpdate.seqs],
     );
-    batch = { id: BigInt(b[0].id), root: merkleRoot(rows.map((r) => r.leaf)) };
   }
 
+  let quarantineSent: Promise<pg.QueryResult<{ id: string }>> | null = null;
   if (rejected.length > 0) {
     // Ids are taken first so each audit event names its own quarantine row; the sealed bytes and
     // their hashes go as binary parameters, sliced by offset.
@@ -212,7 +242,7 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       offsets.push(offset);
       offset += r.inbound.raw.length;
     }
-    const { rows: q } = await client.query<{ id: string }>(
+    quarantineSent = pl.send<{ id: string }>(
       `WITH ids AS MATERIALIZED (SELECT nextval('quarantine_id_seq') AS id, n::bigint AS n FROM generate_series(1, $1::int) AS n),
        ins AS (
          INSERT INTO quarantine (id, received_at, source, topic, device_hint, raw, raw_sha256, reason, detail, source_address, junk_window, received_bytes, received_sha256)
@@ -241,6 +271,18 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
         rejected.map((r) => r.received?.sha256 ?? null),
       ],
     );
+  }
+
+  // ONE append for the batch: its Merkle root first (telemetry_batches names that event), then
+  // excursion records and alarms, then the quarantined messages (junk is audited per source
+  // address and minute, lib/ingest/junk-audit.ts). The head is locked behind the writes above,
+  // and the barrier of that lock reports them.
+  const appends = rows.length > 0 || ruleEvents.length > 0 || rejected.some((r) => !r.aggregate);
+  const head = appends ? await lockAuditHeadPipelined(pl) : (await pl.barrier(), null);
+  let batch: { id: bigint; root: Buffer } | null = null;
+  if (batchSent) batch = { id: BigInt((await batchSent).rows[0].id), root: merkleRoot(rows.map((r) => r.leaf)) };
+  if (quarantineSent) {
+    const q = (await quarantineSent).rows;
     if (q.length !== rejected.length) throw new Error(`quarantine: ${q.length} ids for ${rejected.length} rejected messages`);
     rejected.forEach((r, i) => {
       // Junk is audited per source address and minute (lib/ingest/junk-audit.ts).
@@ -263,14 +305,6 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
       });
     });
   }
-
-  // Contended rows from here on: device state (locked in device order), then the chain head.
-  const ruleEvents: TAuditEventInput[] = [];
-  if (rows.length > 0) {
-    await applyReadingRules(client, keys, rows.map((r) => ({ deviceId: r.a.deviceId, sensorId: r.a.sensorId, value: r.value, unit: r.a.unit, at: r.deviceTime ?? receivedAt(r.a.inbound), receivedAt: receivedAt(r.a.inbound) })), ruleEvents);
-  }
-  // ONE append for the batch: its Merkle root first (telemetry_batches names that event), then
-  // excursion records and alarms, then the quarantined messages.
   const batchEvent: TAuditEventInput[] = batch
     ? [
         {
@@ -290,14 +324,15 @@ async function storeInTx(client: pg.ClientBase, keys: DeviceKeyStore, accepted: 
         },
       ]
     : [];
-  const appended = await appendAuditPg(client, [...batchEvent, ...ruleEvents, ...events]);
+  const appended = head ? appendOnHeadPipelined(pl, head, [...batchEvent, ...ruleEvents, ...events]) : [];
   if (batch) {
     const ev = appended[0];
-    await client.query(
+    pl.send(
       `INSERT INTO telemetry_batches (id, source, count, first_id, last_id, merkle_root, audit_chain_id, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [batch.id.toString(), rows[0].a.inbound.source, rows.length, rows[0].id.toString(), rows[rows.length - 1].id.toString(), batch.root, ev.chainId, ev.seq.toString()],
     );
   }
+  await pl.commit();
   return {
     stored: rows.length,
     duplicates: accepted.length - rows.length,

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { TSqlClient } from '@/lib/db/pg-pipeline';
 import type { TAuditActor, TAuditEventInput } from '@/lib/audit/events';
 import { canonicalContent } from '@/lib/records/content-hash';
 import { initialStatus } from '@/lib/records/lifecycle';
@@ -16,7 +16,7 @@ export function excursionEndReason(endedAt: Date): string {
  * version they signed, and this version has none. A retired record is left alone.
  */
 export async function updateExcursionRecord(
-  client: pg.ClientBase,
+  client: TSqlClient,
   opts: { recordId: string; endedAt: Date; startedAt: Date; peak: number | null; readings: number },
   actor: TAuditActor,
   events: TAuditEventInput[],
