@@ -69,6 +69,9 @@ function state(cfg: TConfig): TState {
       quota: g.custosGateway?.quota ?? new SourceQuota(),
       key,
     };
+    // Started at boot by instrumentation.ts (windows left by an earlier process are audited
+    // even if no post comes); here for a process that serves the endpoint without it (the
+    // route handler in tests). Once per process either way.
     startJunkAuditFlusher(getPgPool());
   }
   return g.custosGateway;

@@ -3,20 +3,16 @@ import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { POST as gatewaySync } from '@/app/api/ingest/gateway/route';
 import { apiAudience } from '@/lib/api/verify-service-token';
-import { decideChangeRequest } from '@/lib/change-requests/decide-change-request';
-import { getChangeRequest } from '@/lib/change-requests/get-change-request';
-import { requestChange } from '@/lib/change-requests/request-change';
 import { certificateFingerprint } from '@/lib/ingest/gateway-transport';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
 import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
 import { OTHER_TEST_CERT_PEM, TEST_CERT_PEM } from '@/tests/helpers/test-cert';
-import { makeUser, sessionUser } from '@/tests/helpers/users';
+import { applyChange, makeAdmin, type TAdmin } from '@/tests/helpers/change-control';
 
 // POST /api/ingest/gateway under CUSTOS_GATEWAY_AUTH=token and =mtls-header: who sends is
 // proven before the body is read, and a refused sender stores nothing. Real PostgreSQL.
 
 let t: TTestDatabase;
-type TAdmin = Awaited<ReturnType<typeof makeUser>> & { s: Awaited<ReturnType<typeof sessionUser>> };
 let a: TAdmin;
 let b: TAdmin;
 let c: TAdmin;
@@ -27,24 +23,12 @@ const readerKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pemOf = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
 const fpOf = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
 
-async function admin(): Promise<TAdmin> {
-  const u = await makeUser(t.db, { roles: ['Administrator'], prefix: 'ADM' });
-  return { ...u, s: await sessionUser(t.db, u) };
-}
-async function decide(who: TAdmin, id: string) {
-  const cr = await getChangeRequest(t.db, who.s, id);
-  return decideChangeRequest(t.db, who.s, { id, decision: 'approve', payloadHash: cr.payloadHash, employeeId: who.employeeId, password: who.password, reason: '' });
-}
-async function change(kind: string, payload: Record<string, unknown>) {
-  const cr = await requestChange(t.db, a.s, { kind, payload, reason: `integration ${kind}` });
-  let d = await decide(b, cr.id);
-  if (cr.requiredApprovals === 2) d = await decide(c, cr.id);
-  expect(d.status).toBe('applied');
-}
+/** Requested by `a`; approved by `b` (and `c` when two must approve). */
+const change = (kind: string, payload: Record<string, unknown>) => applyChange(t.db, a, [b, c], kind, payload);
 
 beforeAll(async () => {
   t = await createTestDatabase('gateway_auth_modes');
-  [a, b, c] = [await admin(), await admin(), await admin()];
+  [a, b, c] = [await makeAdmin(t.db), await makeAdmin(t.db), await makeAdmin(t.db)];
   await change('device.register', { id: 'GW-A', key: { publicKeyPem: pemOf(gwA.publicKey) }, sensors: ['SA-1'], certFingerprint: TEST_CERT_PEM });
   await change('device.register', { id: 'GW-B', key: { publicKeyPem: pemOf(gwB.publicKey) }, sensors: ['SB-1'], certFingerprint: OTHER_TEST_CERT_PEM });
   await change('service_account.create', { id: 'gw-a-sender', name: 'GW-A sender', ownerEmployeeId: a.employeeId, scopes: ['telemetry.ingest'], gatewayId: 'GW-A', key: { kid: 'k1', publicKeyPem: pemOf(svcKey.publicKey) } });

@@ -10,42 +10,23 @@ import { GET as listDevicesRoute } from '@/app/api/v1/devices/route';
 import { GET as getDeviceRoute } from '@/app/api/v1/devices/[id]/route';
 import { apiAudience, verifyServiceToken } from '@/lib/api/verify-service-token';
 import { verifyDerivedState } from '@/lib/audit/verify-state';
-import { decideChangeRequest } from '@/lib/change-requests/decide-change-request';
 import { getChangeRequest } from '@/lib/change-requests/get-change-request';
 import { requestChange } from '@/lib/change-requests/request-change';
 import { getDevice } from '@/lib/devices/get-device';
 import { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { createTestDatabase, type TTestDatabase } from '@/tests/helpers/test-db';
 import { OTHER_TEST_CERT_PEM, TEST_CERT_PEM, THIRD_TEST_CERT_PEM } from '@/tests/helpers/test-cert';
+import { applyChange, approve, makeAdmin, type TAdmin } from '@/tests/helpers/change-control';
 import { makeUser, sessionUser } from '@/tests/helpers/users';
 
 let t: TTestDatabase;
-type TAdmin = Awaited<ReturnType<typeof makeUser>> & { s: Awaited<ReturnType<typeof sessionUser>> };
 let a: TAdmin;
 let b: TAdmin;
 let c: TAdmin;
 
-async function admin(): Promise<TAdmin> {
-  const u = await makeUser(t.db, { roles: ['Administrator'], prefix: 'ADM' });
-  return { ...u, s: await sessionUser(t.db, u) };
-}
-
-async function decide(who: TAdmin, id: string) {
-  const cr = await getChangeRequest(t.db, who.s, id);
-  return decideChangeRequest(t.db, who.s, { id, decision: 'approve', payloadHash: cr.payloadHash, employeeId: who.employeeId, password: who.password, reason: '' });
-}
-
+const decide = (who: TAdmin, id: string) => approve(t.db, who, id);
 /** Requested by `a`; approved by `b` (and `c` when two must approve). */
-async function change(kind: string, payload: Record<string, unknown>) {
-  const cr = await requestChange(t.db, a.s, { kind, payload, reason: `integration ${kind}` });
-  let d = await decide(b, cr.id);
-  if (cr.requiredApprovals === 2) {
-    expect(d.status).toBe('submitted');
-    d = await decide(c, cr.id);
-  }
-  expect(d.status).toBe('applied');
-  return cr;
-}
+const change = (kind: string, payload: Record<string, unknown>) => applyChange(t.db, a, [b, c], kind, payload);
 
 const sql = (q: string, params: unknown[] = []) => t.sql(q, params);
 const uid = () => randomBytes(3).toString('hex').toUpperCase();
@@ -55,7 +36,7 @@ const sha256Der = (pem: string) => createHash('sha256').update(new X509Certifica
 
 beforeAll(async () => {
   t = await createTestDatabase('gateway_identities');
-  [a, b, c] = [await admin(), await admin(), await admin()];
+  [a, b, c] = [await makeAdmin(t.db), await makeAdmin(t.db), await makeAdmin(t.db)];
 });
 afterAll(async () => {
   await t?.drop();
