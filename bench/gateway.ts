@@ -46,7 +46,7 @@ const NAIVE = positiveInt('naive', values.naive);
 const PORT = positiveInt('port', values.port);
 const ROOT = process.cwd();
 // `raw`: one keep-alive socket per gateway, requests pre-built (bench/keepalive-client.ts);
-// `agent`: node:http with a keep-alive Agent (costs the shared cores about 4× more per post).
+// `agent`: node:http with a keep-alive Agent (2–3× the client CPU per post, taken from the shared cores).
 const CLIENT = values.client;
 if (CLIENT !== 'raw' && CLIENT !== 'agent') {
   console.error(`--client must be raw or agent, got ${CLIENT}`);
