@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 // What every bench script shares: the server it creates its databases on, flag parsing,
 // progress notes and the exit-code convention (0 goal met, 2 not met, 1 error).
 
@@ -25,6 +27,26 @@ export function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/**
+ * A fresh database `custos_bench_<prefix>_<random>` on ADMIN_URL: `owner` is its URL as the
+ * owner (migrations), `app` the same as the application role; `drop()` removes it (also after a
+ * failure) and closes the admin connection.
+ */
+export async function createBenchDatabase(prefix: string): Promise<{ name: string; owner: string; app: string; drop: () => Promise<void> }> {
+  const name = `custos_bench_${prefix}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const owner = withDatabase(ADMIN_URL, name);
+  const app = new URL(owner);
+  app.username = 'custos_app';
+  const drop = async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
+  return { name, owner, app: app.toString(), drop };
 }
 
 export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');

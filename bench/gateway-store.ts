@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { SYSTEM_CLI } from '@/lib/audit/events';
@@ -7,7 +7,7 @@ import { migrate } from '@/lib/db/migrate';
 import { registerDevice } from '@/lib/devices/register-device';
 import { Ingestor } from '@/lib/ingest/ingestor';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
-import { ADMIN_URL, note, positiveInt, postgresCpuSeconds, runBench, withDatabase } from './common';
+import { createBenchDatabase, note, positiveInt, postgresCpuSeconds, runBench } from './common';
 
 // `npx tsx bench/gateway-store.ts [--group 32] [--groups 300] [--gateways 64] [--sql]`: the
 // transaction of one gateway group (Ingestor.storeVerdicts, lib/ingest/store-batch.ts) alone,
@@ -41,20 +41,14 @@ if (values.sql) {
 }
 
 async function main(): Promise<number> {
-  const name = `custos_bench_store_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const owner = withDatabase(ADMIN_URL, name);
-  const app = new URL(owner);
-  app.username = 'custos_app';
+  const { owner, app, drop } = await createBenchDatabase('store');
   const c = new pg.Client({ connectionString: owner });
   await c.connect();
   try {
     await migrate(c);
     process.env.DATABASE_URL = owner;
-    process.env.APP_DATABASE_URL = app.toString();
-    const db = createDb(app.toString());
+    process.env.APP_DATABASE_URL = app;
+    const db = createDb(app);
     const keys: KeyObject[] = [];
     for (let g = 0; g < GATEWAYS; g++) {
       const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -89,8 +83,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await c.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 }
 runBench(main);

@@ -12,7 +12,7 @@ import { createDb } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import { registerDevice } from '@/lib/devices/register-device';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
-import { ADMIN_URL, fmtInt, note, positiveInt, postgresCpuSeconds, runBench, withDatabase } from './common';
+import { createBenchDatabase, fmtInt, note, positiveInt, postgresCpuSeconds, runBench } from './common';
 import { KeepAliveConnection } from './keepalive-client';
 
 // `npm run bench:gateway`: seed 001 gateway syncs (one signed reading per POST) against
@@ -184,13 +184,7 @@ async function main(): Promise<number> {
     note('no build found: running next build (a few minutes)…');
     if (spawnSync(path.join(ROOT, 'node_modules/.bin/next'), ['build'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('next build failed');
   }
-  const name = `custos_bench_gateway_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const owner = withDatabase(ADMIN_URL, name);
-  const app = new URL(owner);
-  app.username = 'custos_app';
+  const { owner, app, drop } = await createBenchDatabase('gateway');
   const dir = mkdtempSync(path.join(tmpdir(), 'custos-bench-gw-'));
   let server: ChildProcess | null = null;
   const c = new pg.Client({ connectionString: owner });
@@ -199,7 +193,7 @@ async function main(): Promise<number> {
     await migrate(c);
     const env = {
       DATABASE_URL: owner,
-      APP_DATABASE_URL: app.toString(),
+      APP_DATABASE_URL: app,
       CUSTOS_SIGNING_KEY_FILE: path.join(dir, 'audit-signing-key.pem'),
       CUSTOS_SECRETS_KEY_FILE: path.join(dir, 'secrets.key'),
       CUSTOS_BACKUP_DIR: path.join(dir, 'backups'),
@@ -211,7 +205,7 @@ async function main(): Promise<number> {
       CUSTOS_LOG_LEVEL: 'warn',
     };
     Object.assign(process.env, env);
-    const db = createDb(app.toString());
+    const db = createDb(app);
     const keys: KeyObject[] = [];
     for (let g = 0; g <= GATEWAYS; g++) {
       const k = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -274,8 +268,7 @@ async function main(): Promise<number> {
   } finally {
     await stopServer(server);
     await c.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

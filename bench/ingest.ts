@@ -10,7 +10,7 @@ import { Ingestor } from '@/lib/ingest/ingestor';
 import { AckAfterCommitSubscriber } from '@/lib/ingest/mqtt-subscriber';
 import { buildGatewayBody, buildHmacPayload } from '@/lib/ingest/simulate/build-payloads';
 import { startMosquitto } from '@/tests/helpers/mosquitto';
-import { ADMIN_URL, withDatabase } from './common';
+import { createBenchDatabase } from './common';
 
 // `npm run bench:ingest`: messages/s with acknowledge-after-commit through a local Mosquitto,
 // for seed 000 (HMAC) and seed 001 (ECDSA) payloads, against a naive baseline measured in the
@@ -91,13 +91,7 @@ async function drain(opts: { db: TDb; pool: pg.Pool; url: string; topic: string;
 }
 
 async function main() {
-  const name = `custos_bench_ingest_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const owner = withDatabase(ADMIN_URL, name);
-  const app = new URL(owner);
-  app.username = 'custos_app';
+  const { owner, app, drop } = await createBenchDatabase('ingest');
   const broker = await startMosquitto();
   let db: TDb | null = null;
   let pool: pg.Pool | null = null;
@@ -107,9 +101,9 @@ async function main() {
     await migrate(c);
     await c.end();
     process.env.DATABASE_URL = owner;
-    process.env.APP_DATABASE_URL = app.toString();
-    db = createDb(app.toString());
-    pool = new pg.Pool({ connectionString: app.toString(), max: Math.max(4, Number(values.connections)) });
+    process.env.APP_DATABASE_URL = app;
+    db = createDb(app);
+    pool = new pg.Pool({ connectionString: app, max: Math.max(4, Number(values.connections)) });
     const secret = randomBytes(32);
     const gw = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await registerDevice(db, { id: 'BENCH-HMAC', key: { hmacSecretHex: secret.toString('hex') } }, SYSTEM_CLI);
@@ -143,8 +137,7 @@ async function main() {
     await db?.$disconnect();
     await pool?.end();
     await broker.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 }
 

@@ -4,6 +4,7 @@ import { trailEntry } from '@/lib/audit/trail-entry';
 import type { TDb } from '@/lib/db/client';
 import { AppError } from '@/lib/errors/app-error';
 import { requirePermission } from '@/lib/rbac/require-permission';
+import type { TQuarantineListDbRow } from '@/lib/telemetry/list-quarantine';
 import { safePreview } from '@/lib/telemetry/safe-preview';
 
 const PREVIEW_BYTES = 4096;
@@ -17,27 +18,19 @@ export async function getQuarantineEntry(db: TDb, user: TCurrentUser, id: string
   requirePermission(user, 'quarantine.read');
   if (!/^\d{1,18}$/.test(id)) throw new AppError('NOT_FOUND', 'Unknown quarantine entry');
   const rows = await db.$queryRaw<
-    Array<{
-      id: string;
-      received_at: Date;
-      source: string;
-      topic: string | null;
-      device_hint: string | null;
-      reason: string;
-      detail: string | null;
-      status: string;
-      decided_by: string | null;
-      decided_at: Date | null;
-      decision_reason: string | null;
-      telemetry_id: string | null;
-      size: number;
-      sha256: string;
-      intact: boolean;
-      head: Uint8Array;
-      source_address: string | null;
-      junk_window: Date | null;
-      junk_audit_seq: bigint | null;
-    }>
+    Array<
+      // The listed columns (with a longer head: PREVIEW_BYTES), and the decision.
+      TQuarantineListDbRow & {
+        decided_by: string | null;
+        decided_at: Date | null;
+        decision_reason: string | null;
+        telemetry_id: string | null;
+        intact: boolean;
+        source_address: string | null;
+        junk_window: Date | null;
+        junk_audit_seq: bigint | null;
+      }
+    >
   >`SELECT q.id::text, q.received_at, q.source, q.topic, q.device_hint, q.reason, q.detail, q.status, q.decided_by, q.decided_at, q.decision_reason, q.telemetry_id::text,
            octet_length(q.raw) AS size, encode(q.raw_sha256, 'hex') AS sha256, sha256(q.raw) = q.raw_sha256 AS intact,
            substring(q.raw FROM 1 FOR ${PREVIEW_BYTES}::int) AS head, q.source_address, q.junk_window, a.audit_seq AS junk_audit_seq
