@@ -12,13 +12,17 @@ test('[Annex 11 §9] a QA reviewer opens a review, marks the listed events seen 
   // Something to list: a failed sign-in by another person (through the sign-in service).
   expect((await authenticate(e2eDb.prisma, { employeeId: other.employeeId, password: 'certainly not the password 9' })).ok).toBe(false);
   await expect.poll(async () => (await auditRows('auth.sign_in_failed')).filter((r) => r.actor_id === other.employeeId).length).toBe(1);
+  // The period ends on the first whole second after that event (it lists events before its end),
+  // and a review covers only a period that has ended.
+  const periodEnd = Math.ceil((Date.now() + 1) / 1000) * 1000;
 
   await signIn(page, reviewer);
   await page.goto('/audit/reviews');
   // The last few minutes (UTC): other tests' events may be listed too.
   const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19);
   await page.getByLabel('From (UTC)').fill(utc(Date.now() - 3 * 60_000));
-  await page.getByLabel('To (UTC)').fill(utc(Date.now() - 1000));
+  await page.getByLabel('To (UTC)').fill(utc(periodEnd));
+  await expect.poll(() => Date.now()).toBeGreaterThan(periodEnd);
   await page.getByRole('button', { name: 'Open review' }).click();
   await expect(page).toHaveURL(/\/audit\/reviews\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId('review-item').filter({ hasText: other.employeeId })).toHaveCount(1);
