@@ -19,6 +19,23 @@ export interface TSqlClient {
 
 const noop = () => undefined;
 
+// A statement with parameters is prepared once per connection, under a name of its own, and
+// later only bound and executed: PostgreSQL parses and plans the batch's dozen statements once,
+// not once per batch. Statements are named by their text, at most MAX_NAMED per connection (a
+// text made of values would otherwise prepare without end); beyond that they go unnamed.
+const MAX_NAMED = 64;
+const names = new WeakMap<object, Map<string, string>>();
+
+function statementName(client: TPipelineClient, text: string): string | undefined {
+  let m = names.get(client);
+  if (!m) names.set(client, (m = new Map()));
+  const known = m.get(text);
+  if (known !== undefined || m.size >= MAX_NAMED) return known;
+  const name = `custos_pl_${m.size + 1}`;
+  m.set(text, name);
+  return name;
+}
+
 export class Pipeline {
   private sent: Array<Promise<unknown>> = [];
   private tail: Promise<unknown> = Promise.resolve();
@@ -33,10 +50,11 @@ export class Pipeline {
   /** Sends a statement; its answer arrives at the next barrier at the latest. */
   send<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     let p: Promise<pg.QueryResult<R>>;
-    if (this.pipelined) p = this.client.query<R>(text, values);
+    const query = values === undefined ? text : { text, values, name: statementName(this.client, text) };
+    if (this.pipelined) p = this.client.query<R>(query);
     else {
       // One at a time; a statement after a failed one is not sent at all.
-      p = this.tail.then(() => this.client.query<R>(text, values));
+      p = this.tail.then(() => this.client.query<R>(query));
       this.tail = p;
     }
     p.catch(noop);

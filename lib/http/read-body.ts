@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { AppError } from '@/lib/errors/app-error';
 
 /** Reads at most `limit` bytes of a request body; larger bodies are refused before parsing. */
@@ -47,28 +48,77 @@ export async function readBodyBounded(req: Request, limit: number, hardCap = 64 
   return readChunksBounded(req.body as AsyncIterable<Uint8Array> | null, limit, hardCap);
 }
 
-/** The same over any stream of chunks (a web ReadableStream, a Node IncomingMessage). */
+/** What is kept, counted and hashed of a body as its chunks arrive (see readBodyBounded). */
+class BoundedBody {
+  private readonly hash = createHash('sha256');
+  private readonly kept: Uint8Array[] = [];
+  private keptBytes = 0;
+  private length = 0;
+  complete = true;
+
+  constructor(
+    private readonly limit: number,
+    private readonly hardCap: number,
+  ) {}
+
+  /** Takes a chunk; false once `hardCap` bytes were read (read no more). */
+  add(value: Uint8Array): boolean {
+    this.length += value.byteLength;
+    this.hash.update(value);
+    if (this.keptBytes < this.limit) {
+      const part = value.subarray(0, this.limit - this.keptBytes);
+      this.kept.push(part);
+      this.keptBytes += part.byteLength;
+    }
+    if (this.length >= this.hardCap) this.complete = false;
+    return this.complete;
+  }
+
+  result(): TBoundedBody {
+    const k = this.kept;
+    return { bytes: k.length === 1 ? Buffer.from(k[0].buffer, k[0].byteOffset, k[0].byteLength) : Buffer.concat(k), length: this.length, sha256: this.hash.digest(), oversized: this.length > this.limit, complete: this.complete };
+  }
+}
+
+/** The same over any stream of chunks (a web ReadableStream). */
 export async function readChunksBounded(source: AsyncIterable<Uint8Array> | null, limit: number, hardCap = 64 * 1024 * 1024): Promise<TBoundedBody> {
-  const hash = createHash('sha256');
-  const kept: Uint8Array[] = [];
-  let keptBytes = 0;
-  let length = 0;
-  let complete = true;
+  const body = new BoundedBody(limit, hardCap);
   if (source) {
     for await (const value of source) {
-      length += value.byteLength;
-      hash.update(value);
-      if (keptBytes < limit) {
-        const part = value.subarray(0, limit - keptBytes);
-        kept.push(part);
-        keptBytes += part.byteLength;
-      }
-      if (length >= hardCap) {
-        // Leaving the loop cancels the stream: nothing more is read.
-        complete = false;
-        break;
-      }
+      // Leaving the loop cancels the stream: nothing more is read.
+      if (!body.add(value)) break;
     }
   }
-  return { bytes: kept.length === 1 ? Buffer.from(kept[0].buffer, kept[0].byteOffset, kept[0].byteLength) : Buffer.concat(kept), length, sha256: hash.digest(), oversized: length > limit, complete };
+  return body.result();
+}
+
+/**
+ * The same over a Node request, by its events (the hot path: an async iterator over a request
+ * costs more than verifying a reading). At `hardCap` the request is destroyed, as leaving the
+ * loop above does: nothing more is read.
+ */
+export function readNodeBodyBounded(req: Readable, limit: number, hardCap = 64 * 1024 * 1024): Promise<TBoundedBody> {
+  return new Promise((resolve, reject) => {
+    const body = new BoundedBody(limit, hardCap);
+    const onData = (chunk: Buffer) => {
+      if (body.add(chunk)) return;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.destroy();
+      resolve(body.result());
+    };
+    const onEnd = () => {
+      req.off('error', onError);
+      resolve(body.result());
+    };
+    const onError = (e: Error) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      reject(e);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }

@@ -4,7 +4,7 @@ import { getDb } from '@/lib/db/client';
 import { getPgPool, isConnectionError } from '@/lib/db/pg-pool';
 import { clientAddress } from '@/lib/http/client-address';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBodyBounded, readChunksBounded, type TBoundedBody } from '@/lib/http/read-body';
+import { readBodyBounded, readNodeBodyBounded, type TBoundedBody } from '@/lib/http/read-body';
 import { toErrorResponse } from '@/lib/http/error-response';
 import { SourceQuota, type TQuotaVerdict } from '@/lib/ingest/gateway-quota';
 import { GroupCommitter, type TGroupAnswer } from '@/lib/ingest/group-commit';
@@ -160,7 +160,7 @@ export async function handleGatewayNode(req: IncomingMessage, res: ServerRespons
         const v = req.headers[n.toLowerCase()];
         return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
       },
-      (limit) => readChunksBounded(req, limit),
+      (limit) => readNodeBodyBounded(req, limit),
     );
   } catch (e) {
     const r = toErrorResponse(e);

@@ -79,6 +79,41 @@ describe('RFC 3339 device timestamps (seed 001 ts_utc)', () => {
     }
   });
 
+  it('[11.10(a)] the calendar arithmetic gives the instant Date gives, over years 0001–9999 and every offset', () => {
+    // A fixed-seed generator: the same 5,000 cases on every run.
+    let seed = 0x2545f491;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed % n;
+    };
+    const p = (n: number, w: number) => String(n).padStart(w, '0');
+    for (let i = 0; i < 5_000; i++) {
+      const y = 1 + next(9999);
+      const mo = 1 + next(12);
+      const dim = new Date(Date.UTC(2000, mo, 0)).getUTCDate() - (mo === 2 && !((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 1 : 0);
+      const d = 1 + next(dim);
+      const [h, mi, s] = [next(24), next(60), next(60)];
+      const micros = next(1_000_000);
+      const oh = next(24);
+      const om = next(60);
+      const sign = next(2) ? '+' : '-';
+      const text = `${p(y, 4)}-${p(mo, 2)}-${p(d, 2)}T${p(h, 2)}:${p(mi, 2)}:${p(s, 2)}.${p(micros, 6)}${sign}${p(oh, 2)}:${p(om, 2)}`;
+      const local = new Date(0);
+      local.setUTCFullYear(y, mo - 1, d);
+      local.setUTCHours(h, mi, s, 0);
+      const expected = new Date(local.getTime() - (sign === '-' ? -1 : 1) * (oh * 60 + om) * 60_000 + Math.floor(micros / 1000));
+      const r = parseRfc3339(text);
+      if (expected.getUTCFullYear() < 1 || expected.getUTCFullYear() > 9999) {
+        expect(r.ok, text).toBe(false);
+        continue;
+      }
+      expect(r.ok, text).toBe(true);
+      if (!r.ok) continue;
+      expect(r.instant.getTime(), text).toBe(expected.getTime());
+      expect(r.utcMicros, text).toBe(`${expected.toISOString().slice(0, 19)}.${p(micros, 6)}Z`);
+    }
+  });
+
   it('[11.10(a)] seed 000 timestamp_utc stays strict: only YYYY-MM-DDTHH:MM:SS+00:00', () => {
     const base = ZHmacPayload.shape.timestamp_utc;
     expect(base.safeParse('2024-05-01T12:00:00+00:00').success).toBe(true);

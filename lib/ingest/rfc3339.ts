@@ -53,15 +53,41 @@ export function parseRfc3339(text: string): TRfc3339 {
     offsetMin = (m[10] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const micros = Number(fraction.padEnd(9, '0').slice(0, 6));
-  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
-  const local = new Date(0);
-  local.setUTCFullYear(y, mo - 1, d);
-  local.setUTCHours(h, mi, s, 0);
-  const instant = new Date(local.getTime() - offsetMin * 60_000 + Math.floor(micros / 1000));
-  const year = instant.getUTCFullYear();
-  if (year < 1 || year > 9999) return { ok: false, reason: 'the instant in UTC is outside the years 0001–9999' };
-  const utcMicros = `${instant.toISOString().slice(0, 19)}.${String(micros).padStart(6, '0')}Z`;
+  // Calendar arithmetic rather than Date methods: this runs for every reading, several times,
+  // and a Date built and set field by field costs many times the arithmetic.
+  const utcSeconds = daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offsetMin * 60;
+  const utcDays = Math.floor(utcSeconds / 86_400);
+  const [uy, umo, ud] = civilFromDays(utcDays);
+  if (uy < 1 || uy > 9999) return { ok: false, reason: 'the instant in UTC is outside the years 0001–9999' };
+  const daySeconds = utcSeconds - utcDays * 86_400;
+  const instant = new Date(utcSeconds * 1000 + Math.floor(micros / 1000));
+  const utcMicros = `${pad(uy, 4)}-${pad(umo, 2)}-${pad(ud, 2)}T${pad(Math.floor(daySeconds / 3600), 2)}:${pad(Math.floor(daySeconds / 60) % 60, 2)}:${pad(daySeconds % 60, 2)}.${pad(micros, 6)}Z`;
   return { ok: true, instant, utcMicros };
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** The proleptic Gregorian date of a day count since 1970-01-01 (civil_from_days). */
+function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
 /** The microsecond UTC text for telemetry.device_time, or null when the text is not an RFC 3339 instant. */

@@ -6,8 +6,8 @@ import { withPooledClient } from '@/lib/db/pg-pool';
 import { applyReadingRules, lockDeviceStates, type TStateRow } from '@/lib/ingest/apply-reading-rules';
 import type { DeviceKeyStore } from '@/lib/ingest/key-store';
 import { leafHash, merkleRoot } from '@/lib/ingest/merkle';
-import { parseDeviceTime, readingFlags, outOfLimits } from '@/lib/ingest/reading-rules';
-import { rfc3339UtcMicros } from '@/lib/ingest/rfc3339';
+import { readingFlags, outOfLimits } from '@/lib/ingest/reading-rules';
+import { parseRfc3339 } from '@/lib/ingest/rfc3339';
 import type { TAcceptedReading, TInbound, TRejected } from '@/lib/ingest/verify-inbound';
 
 export const INGEST_ACTOR = { type: 'system' as const, id: 'system:ingest', name: 'Custos telemetry ingestion' };
@@ -73,6 +73,8 @@ interface TRow {
   id: bigint;
   value: number;
   deviceTime: Date | null;
+  /** device_time: the device's instant in UTC with six fraction digits, or null (flagged unparseable_time). */
+  deviceTimeUtc: string | null;
   flags: string[];
   skewMs: number | null;
   leaf: Buffer;
@@ -159,10 +161,11 @@ async function storeInTx(pl: Pipeline, keys: DeviceKeyStore, accepted: TAccepted
       const id = BigInt(idText);
       const device = keys.device(a.deviceId);
       const value = Number(a.valueText);
-      const deviceTime = parseDeviceTime(a.deviceTs);
+      const t = parseRfc3339(a.deviceTs);
+      const deviceTime = t.ok ? t.instant : null;
       const limits = { min: device?.limitMin ?? null, max: device?.limitMax ?? null, minDurationS: device?.limitMinDurationS ?? 0 };
       const { flags, skewMs } = readingFlags({ deviceTime, receivedAt: receivedAt(a.inbound), calibrationDue: device?.calibrationDue ?? null, outOfLimits: outOfLimits(value, limits) });
-      return { a, id, value, deviceTime, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
+      return { a, id, value, deviceTime, deviceTimeUtc: t.ok ? t.utcMicros : null, flags, skewMs, leaf: leafHash(id, a.rawSha256) };
     });
     seqUpdate = flagGatewaySeq(rows, lastSeq);
   }
@@ -197,7 +200,7 @@ async function storeInTx(pl: Pipeline, keys: DeviceKeyStore, accepted: TAccepted
           value: r.value,
           unit: r.a.unit,
           device_ts: r.a.deviceTs,
-          device_time: rfc3339UtcMicros(r.a.deviceTs),
+          device_time: r.deviceTimeUtc,
           skew_ms: r.skewMs,
           flags: r.flags,
           source: r.a.inbound.source,

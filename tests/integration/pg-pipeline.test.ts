@@ -86,4 +86,52 @@ describe.each([
     });
     expect(await count()).toBe(0);
   });
+
+  it('[11.10(e)] a statement with parameters is prepared once per connection and gives the same answers', async () => {
+    await t.sql('TRUNCATE probe');
+    await withClient(pipelined, async (c) => {
+      const prepared = async () => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO probe%'`)).rows[0].n;
+      for (let i = 1; i <= 3; i++) {
+        const pl = new Pipeline(c);
+        pl.send('BEGIN');
+        const r = pl.send<{ id: number; v: string }>(`INSERT INTO probe VALUES ($1, $2) RETURNING id, v`, [i, `v${i}`]);
+        await pl.commit();
+        expect((await r).rows[0]).toEqual({ id: i, v: `v${i}` });
+        expect(await prepared()).toBe(1);
+      }
+    });
+    expect(await count()).toBe(3);
+  });
+
+  it('[11.10(e)] a prepared statement refused in an aborted transaction is prepared again in the next one', async () => {
+    await t.sql('TRUNCATE probe');
+    await withClient(pipelined, async (c) => {
+      const pl = new Pipeline(c);
+      pl.send('BEGIN');
+      pl.send(`SELECT 1/0`);
+      // Sent behind the failure: PostgreSQL refuses its Parse too (25P02).
+      pl.send(`INSERT INTO probe VALUES ($1, $2)`, [1, 'lost']);
+      await expect(pl.commit()).rejects.toMatchObject({ code: '22012' });
+      await pl.settle();
+      await c.query('ROLLBACK');
+      const again = new Pipeline(c);
+      again.send('BEGIN');
+      again.send(`INSERT INTO probe VALUES ($1, $2)`, [2, 'kept']);
+      await again.commit();
+    });
+    expect(await t.sql('SELECT id, v FROM probe')).toEqual([{ id: 2, v: 'kept' }]);
+  });
+
+  it('[11.10(e)] statements whose text varies are prepared only up to a bound, and then still run', async () => {
+    await t.sql('TRUNCATE probe');
+    await withClient(pipelined, async (c) => {
+      const pl = new Pipeline(c);
+      pl.send('BEGIN');
+      for (let i = 1; i <= 100; i++) pl.send(`INSERT INTO probe VALUES ($1, $2) /* ${i} */`, [i, 'x']);
+      await pl.commit();
+      const n = (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements`)).rows[0].n;
+      expect(n).toBe(64);
+    });
+    expect(await count()).toBe(100);
+  });
 });
