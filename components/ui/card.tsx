@@ -23,7 +23,8 @@ export function Card({ title, description, actions, headingLevel = 2, className,
       {...rest}
     >
       {hasHeader && (
-        <header className="flex items-start justify-between gap-4 border-b border-slate-200 px-4 py-3">
+        // flex-wrap: on a narrow screen the actions go below the title instead of squeezing it.
+        <header className="flex flex-wrap items-start justify-between gap-x-4 gap-y-2 border-b border-slate-200 px-4 py-3">
           <div className="min-w-0">
             {title !== undefined && (
               <Heading id={headingId} className="text-sm font-semibold text-slate-900">
@@ -32,7 +33,7 @@ export function Card({ title, description, actions, headingLevel = 2, className,
             )}
             {description !== undefined && <p className="mt-0.5 text-xs text-slate-600">{description}</p>}
           </div>
-          {actions !== undefined && <div className="flex shrink-0 items-center gap-2">{actions}</div>}
+          {actions !== undefined && <div className="flex max-w-full shrink-0 flex-wrap items-center gap-2">{actions}</div>}
         </header>
       )}
       <div className="px-4 py-3">{children}</div>

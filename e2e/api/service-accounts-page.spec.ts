@@ -22,6 +22,12 @@ test('[11.10(g)] [Annex 11 §12] the service account page lists each key with it
   await expect(k1.locator('td').nth(3).locator('time')).toHaveAttribute('datetime', /^2026-12-01T10:00:00/);
   await expect(page.getByTestId(`key-${id}-k2`)).toContainText('Never');
   await page.screenshot({ path: 'test-results/service-accounts-page.png', fullPage: true });
+  // At 390 px the page reads without scrolling sideways (the key table scrolls in its own box).
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(k1).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: 'test-results/service-accounts-page-390.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   await page.getByRole('button', { name: `Add or retire a key of ${id}` }).click();
   const dialog = page.getByRole('dialog');

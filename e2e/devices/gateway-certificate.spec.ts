@@ -18,6 +18,15 @@ test('[11.10(h)] [4-eyes] a gateway certificate is requested from the device pag
   await page.goto(`/admin/devices/${id}`);
   await expect(page.getByText('TLS client certificate')).toBeVisible();
   await expect(page.getByText('None registered')).toBeVisible();
+  // At 390 px the device page and the request dialog read without scrolling sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.getByRole('button', { name: 'Set certificate' }).click();
+  const narrow = await page.getByRole('dialog').boundingBox();
+  expect(narrow && narrow.x >= 0 && narrow.x + narrow.width <= 390).toBe(true);
+  await page.screenshot({ path: 'test-results/gateway-certificate-dialog-390.png', fullPage: false });
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.getByRole('button', { name: 'Set certificate' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Certificate').fill('not a certificate');

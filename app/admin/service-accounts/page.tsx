@@ -175,33 +175,35 @@ export default async function ServiceAccountsPage() {
                 <UtcTime iso={a.createdAt} className="" />
               </dd>
             </dl>
-            <table className="mt-3 w-full border-collapse text-sm">
-              <caption className="sr-only">Keys of {a.id}, with the last accepted token of each</caption>
-              <thead className="border-b border-slate-200 text-left text-xs text-slate-600">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">Key ID</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Fingerprint</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Added</th>
-                  <th scope="col" className="py-1 pr-3 font-medium">Last used</th>
-                  <th scope="col" className="py-1 font-medium">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {a.keys.map((k) => (
-                  <tr key={k.kid} className="border-b border-slate-100 last:border-b-0" data-testid={`key-${a.id}-${k.kid}`}>
-                    <td className="py-1 pr-3 font-mono text-xs">{k.kid}</td>
-                    <td className="py-1 pr-3 font-mono text-xs">{k.fingerprint}</td>
-                    <td className="py-1 pr-3">
-                      <UtcTime iso={k.createdAt} />
-                    </td>
-                    <td className="py-1 pr-3">
-                      <UtcTime iso={k.lastUsedAt} />
-                    </td>
-                    <td className="py-1">{k.retiredAt ? <Badge tone="neutral">retired</Badge> : <Badge tone="ok">active</Badge>}</td>
+            <div className="mt-3 overflow-x-auto" tabIndex={0} role="region" aria-label={`Keys of ${a.id}`}>
+              <table className="w-full border-collapse text-sm">
+                <caption className="sr-only">Keys of {a.id}, with the last accepted token of each</caption>
+                <thead className="border-b border-slate-200 text-left text-xs text-slate-600">
+                  <tr>
+                    <th scope="col" className="py-1 pr-3 font-medium">Key ID</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Fingerprint</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Added</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Last used</th>
+                    <th scope="col" className="py-1 font-medium">Status</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {a.keys.map((k) => (
+                    <tr key={k.kid} className="border-b border-slate-100 last:border-b-0" data-testid={`key-${a.id}-${k.kid}`}>
+                      <td className="py-1 pr-3 font-mono text-xs">{k.kid}</td>
+                      <td className="py-1 pr-3 font-mono text-xs">{k.fingerprint}</td>
+                      <td className="py-1 pr-3">
+                        <UtcTime iso={k.createdAt} />
+                      </td>
+                      <td className="py-1 pr-3">
+                        <UtcTime iso={k.lastUsedAt} />
+                      </td>
+                      <td className="py-1">{k.retiredAt ? <Badge tone="neutral">retired</Badge> : <Badge tone="ok">active</Badge>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </Card>
         ))}
       </div>

@@ -124,41 +124,43 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             />
           </Card>
           <Card title="Key versions" description="Fingerprints only: the first 16 hex digits of the SHA-256 of each key. The key material is never shown.">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Key versions of {d.id}</caption>
-              <thead className="text-xs text-slate-600">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    Version
-                  </th>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    Kind
-                  </th>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    Fingerprint
-                  </th>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    Added (UTC)
-                  </th>
-                  <th scope="col" className="py-1 font-medium">
-                    State
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {d.keys.map((k) => (
-                  <tr key={k.version}>
-                    <td className="py-1.5 pr-3 tabular-nums">v{k.version}</td>
-                    <td className="py-1.5 pr-3 text-xs">{KEY_KIND_LABEL[k.kind] ?? k.kind}</td>
-                    <td className="py-1.5 pr-3">
-                      <code className="font-mono text-xs text-slate-800">{k.fingerprint ?? 'unavailable'}</code>
-                    </td>
-                    <td className="py-1.5 pr-3 text-xs whitespace-nowrap">{formatUtc(k.createdAt).replace(' UTC', '')}</td>
-                    <td className="py-1.5">{k.retiredAt ? <Badge>Retired</Badge> : <Badge tone="ok">Valid</Badge>}</td>
+            <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={`Key versions of ${d.id}`}>
+              <table className="w-full text-left text-sm">
+                <caption className="sr-only">Key versions of {d.id}</caption>
+                <thead className="text-xs text-slate-600">
+                  <tr>
+                    <th scope="col" className="py-1 pr-3 font-medium">
+                      Version
+                    </th>
+                    <th scope="col" className="py-1 pr-3 font-medium">
+                      Kind
+                    </th>
+                    <th scope="col" className="py-1 pr-3 font-medium">
+                      Fingerprint
+                    </th>
+                    <th scope="col" className="py-1 pr-3 font-medium">
+                      Added (UTC)
+                    </th>
+                    <th scope="col" className="py-1 font-medium">
+                      State
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {d.keys.map((k) => (
+                    <tr key={k.version}>
+                      <td className="py-1.5 pr-3 tabular-nums">v{k.version}</td>
+                      <td className="py-1.5 pr-3 text-xs">{KEY_KIND_LABEL[k.kind] ?? k.kind}</td>
+                      <td className="py-1.5 pr-3">
+                        <code className="font-mono text-xs text-slate-800">{k.fingerprint ?? 'unavailable'}</code>
+                      </td>
+                      <td className="py-1.5 pr-3 text-xs whitespace-nowrap">{formatUtc(k.createdAt).replace(' UTC', '')}</td>
+                      <td className="py-1.5">{k.retiredAt ? <Badge>Retired</Badge> : <Badge tone="ok">Valid</Badge>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </Card>
           {d.kind === 'ecdsa' && (
             <Card title="Sensors" description="Readings of these sensors are accepted only with this gateway's signature.">
