@@ -10,6 +10,7 @@ import { requestDialogContext } from '@/lib/change-requests/dialog-context';
 import { getDb } from '@/lib/db/client';
 import { can } from '@/lib/rbac/require-permission';
 import { curriculumChoices, graceDays, trainingMatrix } from '@/lib/training/training';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Training' };
 export const dynamic = 'force-dynamic';
@@ -55,7 +56,7 @@ export default async function TrainingPage() {
             {r.docs.length === 0 ? (
               <p className="text-sm text-slate-600">No required documents.</p>
             ) : (
-              <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Training of the role">
+              <ScrollRegion label="Training of the role">
               <table className="w-full text-left text-sm">
                 <caption className="sr-only">Training of {r.role}</caption>
                 <thead className="text-xs text-slate-600">
@@ -84,7 +85,7 @@ export default async function TrainingPage() {
                   ))}
                 </tbody>
               </table>
-              </div>
+              </ScrollRegion>
             )}
           </Card>
         ))}

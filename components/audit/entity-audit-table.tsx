@@ -1,4 +1,5 @@
 import { formatUtc } from '@/lib/esign/manifestation';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export interface TAuditTableRow {
   seq: string;
@@ -15,8 +16,7 @@ export function EntityAuditTable({ events, caption }: { events: TAuditTableRow[]
   if (events.length === 0) return <p className="text-sm text-slate-600">No events.</p>;
   const withContext = events.some((e) => e.contextRef);
   return (
-    // Focusable: on a narrow screen the table scrolls sideways inside its card, by keyboard too.
-    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={caption}>
+    <ScrollRegion label={caption}>
       <table className="w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="text-xs text-slate-600">
@@ -62,6 +62,6 @@ export function EntityAuditTable({ events, caption }: { events: TAuditTableRow[]
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }

@@ -100,25 +100,16 @@ export async function readChunksBounded(source: AsyncIterable<Uint8Array> | null
 export function readNodeBodyBounded(req: Readable, limit: number, hardCap = 64 * 1024 * 1024): Promise<TBoundedBody> {
   return new Promise((resolve, reject) => {
     const body = new BoundedBody(limit, hardCap);
+    // Whichever comes first settles the promise; what follows is ignored.
     const onData = (chunk: Buffer) => {
       if (body.add(chunk)) return;
       req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
+      resolve(body.result());
       req.destroy();
-      resolve(body.result());
-    };
-    const onEnd = () => {
-      req.off('error', onError);
-      resolve(body.result());
-    };
-    const onError = (e: Error) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      reject(e);
     };
     req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
+    req.once('end', () => resolve(body.result()));
+    // A client gone before the end of its body: the request's 'error' (ECONNRESET), as for the iterator.
+    req.once('error', reject);
   });
 }

@@ -10,6 +10,7 @@ import { getDb } from '@/lib/db/client';
 import { utcText } from '@/lib/format/utc-text';
 import { TRAINING_MEANING, graceDays, trainingOf } from '@/lib/training/training';
 import { completeTrainingAction } from './actions';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'My training' };
 export const dynamic = 'force-dynamic';
@@ -32,7 +33,7 @@ export default async function MyTrainingPage() {
         {items.length === 0 ? (
           <p className="text-sm text-slate-600">Your roles require no training documents. When QA adds one to a curriculum, it appears here.</p>
         ) : (
-          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="My training">
+          <ScrollRegion label="My training">
           <table className="w-full text-left text-sm" data-testid="my-training">
             <caption className="sr-only">My training</caption>
             <thead className="text-xs text-slate-600">
@@ -80,7 +81,7 @@ export default async function MyTrainingPage() {
               ))}
             </tbody>
           </table>
-          </div>
+          </ScrollRegion>
         )}
       </Card>
     </>

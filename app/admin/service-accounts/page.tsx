@@ -15,6 +15,7 @@ import { listGatewayChoices, listServiceAccounts } from '@/lib/service-accounts/
 import { SERVICE_SCOPES } from '@/lib/service-accounts/scopes';
 import { RequestChangeDialog, type TRequestField } from '@/app/change-requests/request-change-dialog';
 import { NotPermitted } from '../not-permitted';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Service accounts' };
 export const dynamic = 'force-dynamic';
@@ -175,7 +176,7 @@ export default async function ServiceAccountsPage() {
                 <UtcTime iso={a.createdAt} className="" />
               </dd>
             </dl>
-            <div className="mt-3 overflow-x-auto" tabIndex={0} role="region" aria-label={`Keys of ${a.id}`}>
+            <ScrollRegion label={`Keys of ${a.id}`} className="mt-3">
               <table className="w-full border-collapse text-sm">
                 <caption className="sr-only">Keys of {a.id}, with the last accepted token of each</caption>
                 <thead className="border-b border-slate-200 text-left text-xs text-slate-600">
@@ -203,7 +204,7 @@ export default async function ServiceAccountsPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           </Card>
         ))}
       </div>

@@ -16,6 +16,7 @@ import { GO_LIVE_CONTEXT } from '@/lib/site/go-live';
 import { goLiveReadiness } from '@/lib/site/readiness';
 import { siteState } from '@/lib/site/site-state';
 import { goLiveAction } from './actions';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Site' };
 export const dynamic = 'force-dynamic';
@@ -90,7 +91,7 @@ export default async function SitePage() {
           </Alert>
         )}
         <Card title="Who can approve what" description="Active, unlocked people holding the permissions of each kind of change request.">
-          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Readiness per kind of change request">
+          <ScrollRegion label="Readiness per kind of change request">
           <table className="w-full text-left text-sm" data-testid="readiness">
             <caption className="sr-only">Readiness per kind of change request</caption>
             <thead className="text-xs text-slate-600">
@@ -120,7 +121,7 @@ export default async function SitePage() {
               ))}
             </tbody>
           </table>
-          </div>
+          </ScrollRegion>
         </Card>
       </div>
     </>

@@ -11,6 +11,7 @@ import { getDb } from '@/lib/db/client';
 import { utcText } from '@/lib/format/utc-text';
 import { can } from '@/lib/rbac/require-permission';
 import { OpenReviewForm } from './open-review-form';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Audit trail reviews' };
 export const dynamic = 'force-dynamic';
@@ -43,7 +44,7 @@ export default async function ReviewsPage({ searchParams }: { searchParams: Prom
           {list.rows.length === 0 ? (
             <p className="text-sm text-slate-600">No review yet. A QA reviewer or approver opens the first one above; an alert is raised when none covers the last 30 days.</p>
           ) : (
-            <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Audit trail reviews">
+            <ScrollRegion label="Audit trail reviews">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">Audit trail reviews</caption>
               <thead className="text-xs text-slate-600">
@@ -75,7 +76,7 @@ export default async function ReviewsPage({ searchParams }: { searchParams: Prom
                 ))}
               </tbody>
             </table>
-            </div>
+            </ScrollRegion>
           )}
           {pages > 1 && (
             <p className="mt-2 flex gap-3 text-xs text-slate-700">

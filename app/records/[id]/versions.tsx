@@ -5,11 +5,11 @@ import { formatUtc } from '@/lib/esign/manifestation';
 import type { TRecordKind } from '@/lib/records/kinds';
 import type { TVersionView } from '@/lib/records/get-record';
 import { displayValue, fieldLabel, orderedContent, valueText } from '../kind-fields';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export function VersionsTable({ versions, currentVersion }: { versions: TVersionView[]; currentVersion: number }) {
   return (
-    // Focusable: on a narrow screen the table scrolls sideways inside its card, by keyboard too.
-    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Versions table">
+    <ScrollRegion label="Versions table">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Versions</caption>
         <thead className="text-xs text-slate-600">
@@ -49,7 +49,7 @@ export function VersionsTable({ versions, currentVersion }: { versions: TVersion
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

@@ -17,6 +17,7 @@ import { can } from '@/lib/rbac/require-permission';
 import { NotPermitted } from '../../not-permitted';
 import { AlarmBadges, CalibrationDue, DeviceStatusBadge, KEY_KIND_LABEL } from '../device-badges';
 import { DeviceRequestDialog } from '../device-request-dialog';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Device' };
 export const dynamic = 'force-dynamic';
@@ -124,7 +125,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
             />
           </Card>
           <Card title="Key versions" description="Fingerprints only: the first 16 hex digits of the SHA-256 of each key. The key material is never shown.">
-            <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={`Key versions of ${d.id}`}>
+            <ScrollRegion label={`Key versions of ${d.id}`}>
               <table className="w-full text-left text-sm">
                 <caption className="sr-only">Key versions of {d.id}</caption>
                 <thead className="text-xs text-slate-600">
@@ -160,7 +161,7 @@ export default async function DevicePage({ params }: { params: Promise<{ id: str
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           </Card>
           {d.kind === 'ecdsa' && (
             <Card title="Sensors" description="Readings of these sensors are accepted only with this gateway's signature.">

@@ -16,6 +16,7 @@ import { can } from '@/lib/rbac/require-permission';
 import { notFound } from 'next/navigation';
 import { CloseReview } from './close-review';
 import { MarkSeenForm } from './mark-seen';
+import { ScrollRegion } from '@/components/ui/scroll-region';
 
 export const metadata: Metadata = { title: 'Audit trail review' };
 export const dynamic = 'force-dynamic';
@@ -77,7 +78,7 @@ export default async function ReviewPage({ params, searchParams }: { params: Pro
             <p className="text-sm text-slate-600">Nothing in this period needs a look; the review can be signed with the finding “none”.</p>
           ) : (
             <>
-              <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Events listed for review">
+              <ScrollRegion label="Events listed for review">
               <table className="w-full text-left text-sm">
                 <caption className="sr-only">Events listed for review</caption>
                 <thead className="text-xs text-slate-600">
@@ -113,7 +114,7 @@ export default async function ReviewPage({ params, searchParams }: { params: Pro
                   ))}
                 </tbody>
               </table>
-              </div>
+              </ScrollRegion>
               <div className="mt-2 flex flex-wrap items-center justify-between gap-2 text-xs text-slate-700">
                 {working && r.items.some((i) => !i.seenAt) ? <MarkSeenForm id={r.id} formId={formId} disabled={false} /> : <span />}
                 {pages > 1 && (
