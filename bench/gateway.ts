@@ -13,6 +13,7 @@ import { migrate } from '@/lib/db/migrate';
 import { registerDevice } from '@/lib/devices/register-device';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
 import { createBenchDatabase, fmtInt, note, positiveInt, postgresCpuSeconds, runBench } from './common';
+import { floorRun } from './http-floor';
 import { KeepAliveConnection } from './keepalive-client';
 
 // `npm run bench:gateway`: seed 001 gateway syncs (one signed reading per POST) against
@@ -24,7 +25,9 @@ import { KeepAliveConnection } from './keepalive-client';
 //               and one audit event per POST, the endpoint as it was — the baseline.
 // Every run checks what it measured: every 200 "stored" is one row, nothing else was stored,
 // and the audit chain verifies. Goals: grouped ≥ 5,000 readings/s, its p99 ≤ 250 ms, and ≥ 20×
-// the naive baseline. Needs a build (`npm run build`; made here when there is none).
+// the naive baseline. Beside them, the machine's ceiling (bench/http-floor.ts): the same posts to
+// a bare node:http server that only parses each body and checks its signature; the grouped
+// case's share of it compares across machines where readings/s do not. Needs a build (`npm run build`; made here when there is none).
 // Exit code: 0 goals met, 2 not met, 1 error.
 
 const { values } = parseArgs({
@@ -234,6 +237,8 @@ async function main(): Promise<number> {
     const g = await drive(`grouped (${GATEWAYS} gateways)`, grouped);
     const s = await drive('sequential (1 gateway)', sequential);
     await stopServer(server);
+    const f = await floorRun('verify', GATEWAYS, READINGS, PORT + 2);
+    note(`ceiling (${GATEWAYS} gateways, bare node:http, parse and verify only): ${fmtInt(f.perSecond)} requests/s, CPU µs/request: server ${f.serverCpuUsPerRequest}, client ${f.clientCpuUsPerRequest}; grouped reached ${((g.perSecond / f.perSecond) * 100).toFixed(0)} % of it`);
     server = await startServer({ ...env, CUSTOS_GATEWAY_GROUP_COMMIT: 'off' });
     const n = await drive(`naive (${GATEWAYS} gateways, one transaction per post)`, naive);
     await stopServer(server);
@@ -246,11 +251,12 @@ async function main(): Promise<number> {
       "SELECT (SELECT count(*)::int FROM telemetry) AS n, (SELECT count(*)::int FROM telemetry_batches) AS batches, (SELECT count(*)::int FROM audit_events WHERE action = 'telemetry.batch') AS events",
     );
     const chain = await verifyChain(c, {});
-    const allOk = [g, s, n].every((r) => Object.keys(r.statuses).every((k) => k === '200'));
+    const allOk = [g, s, n, f].every((r) => Object.keys(r.statuses).every((k) => k === '200'));
     const result = {
       grouped: { readingsPerS: g.perSecond, p50Ms: g.p50, p99Ms: g.p99, maxMs: g.max, posts: g.posts, cpuUsPerPost: { server: g.serverCpuUsPerPost, postgres: g.postgresCpuUsPerPost, client: g.clientCpuUsPerPost }, goal: '>= 5000 readings/s, p99 <= 250 ms' },
       sequential: { readingsPerS: s.perSecond, p50Ms: s.p50, p99Ms: s.p99, posts: s.posts, cpuUsPerPost: { server: s.serverCpuUsPerPost, postgres: s.postgresCpuUsPerPost, client: s.clientCpuUsPerPost } },
       naive: { readingsPerS: n.perSecond, p50Ms: n.p50, p99Ms: n.p99, posts: n.posts, cpuUsPerPost: { server: n.serverCpuUsPerPost, postgres: n.postgresCpuUsPerPost, client: n.clientCpuUsPerPost } },
+      ceiling: { requestsPerS: f.perSecond, cpuUsPerRequest: { server: f.serverCpuUsPerRequest, client: f.clientCpuUsPerRequest }, groupedShare: +(g.perSecond / f.perSecond).toFixed(2), what: 'bare node:http server: parse each body and verify its P-256 signature, store nothing' },
       ratioGroupedToNaive: +(g.perSecond / n.perSecond).toFixed(1),
       ratioGoal: '>= 20',
       check: { posted, storedAnswers, telemetryRows: rows[0].n, batches: rows[0].batches, batchEvents: rows[0].events, chainVerifies: chain.ok, every200: allOk },
