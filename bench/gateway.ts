@@ -14,7 +14,7 @@ import { registerDevice } from '@/lib/devices/register-device';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
 import { createBenchDatabase, fmtInt, note, positiveInt, postgresCpuSeconds, runBench } from './common';
 import { floorRun } from './http-floor';
-import { KeepAliveConnection } from './keepalive-client';
+import { eachGatewayInTurn, KeepAliveConnection } from './keepalive-client';
 
 // `npm run bench:gateway`: seed 001 gateway syncs (one signed reading per POST) against
 // `next start` on real PostgreSQL, in one run:
@@ -124,19 +124,15 @@ async function drive(name: string, perGateway: Buffer[][]): Promise<TRun> {
   const cpu0 = serverCpuSeconds(serverPgid);
   const pg0 = postgresCpuSeconds();
   const self0 = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(
-    perGateway.map(async (bodies, g) => {
-      for (let i = 0; i < bodies.length; i++) {
-        const s = performance.now();
-        const r = await send(g, i);
-        latencies.push(performance.now() - s);
-        statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-        if (r.stored) stored++;
-      }
-    }),
+  const seconds = await eachGatewayInTurn(
+    perGateway.map((b) => b.length),
+    send,
+    (r, ms) => {
+      latencies.push(ms);
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      if (r.stored) stored++;
+    },
   );
-  const seconds = (performance.now() - t0) / 1000;
   for (const c of connections) c.close();
   const serverCpuUsPerPost = Math.round(((serverCpuSeconds(serverPgid) - cpu0) * 1e6) / latencies.length);
   const postgresCpuUsPerPost = Math.round(((postgresCpuSeconds() - pg0) * 1e6) / latencies.length);

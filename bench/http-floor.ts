@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildGatewayBody } from '@/lib/ingest/simulate/build-payloads';
 import { fmtInt, note, positiveInt, runBench } from './common';
-import { KeepAliveConnection } from './keepalive-client';
+import { eachGatewayInTurn, KeepAliveConnection } from './keepalive-client';
 
 // `npx tsx bench/http-floor.ts [--gateways 64] [--readings 300] [--rounds 2]`: what this machine
 // can do at most for the gateway endpoint, without Custos. A bare node:http server in a process
@@ -97,16 +97,11 @@ export async function floorRun(mode: TMode, gateways: number, readings: number, 
     const conns = posts.map(() => new KeepAliveConnection('127.0.0.1', port));
     const statuses: Record<number, number> = {};
     const client0 = process.cpuUsage();
-    const started = performance.now();
-    await Promise.all(
-      conns.map(async (c, g) => {
-        for (const bytes of posts[g]) {
-          const r = await c.request(bytes);
-          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-        }
-      }),
+    const seconds = await eachGatewayInTurn(
+      posts.map((p) => p.length),
+      (g, i) => conns[g].request(posts[g][i]),
+      (r) => (statuses[r.status] = (statuses[r.status] ?? 0) + 1),
     );
-    const seconds = (performance.now() - started) / 1000;
     const client = process.cpuUsage(client0);
     const report = reply<{ cpuUs: number; requests: number }>();
     child.send({ report: true } satisfies TFromParent);

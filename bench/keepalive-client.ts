@@ -120,3 +120,22 @@ export class KeepAliveConnection {
     p?.reject(new Error(message));
   }
 }
+
+/**
+ * The gateways' load: gateway g makes its `counts[g]` requests one after the other, each once
+ * the one before was answered (`send(g, i)`), all gateways at once. `answered` gets each answer
+ * with its latency in ms. Returns the wall-clock seconds of the whole.
+ */
+export async function eachGatewayInTurn<T>(counts: number[], send: (g: number, i: number) => Promise<T>, answered: (r: T, ms: number) => void): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    counts.map(async (n, g) => {
+      for (let i = 0; i < n; i++) {
+        const s = performance.now();
+        const r = await send(g, i);
+        answered(r, performance.now() - s);
+      }
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
